@@ -1,0 +1,1 @@
+"""allocator: see DEVELOPERS.md for what belongs here."""

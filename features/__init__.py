@@ -1,0 +1,1 @@
+"""features: see DEVELOPERS.md for what belongs here."""

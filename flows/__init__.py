@@ -1,0 +1,1 @@
+"""flows: see DEVELOPERS.md for what belongs here."""

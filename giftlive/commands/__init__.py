@@ -1,0 +1,5 @@
+"""Subcommands. Each module exposes ``register(subparsers)`` and sets ``run`` on its parser."""
+
+from giftlive.commands import broker, data, demo, replay, tail
+
+COMMANDS = (data.register, replay.register, tail.register, broker.register, demo.register)

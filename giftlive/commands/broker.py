@@ -1,0 +1,10 @@
+"""`giftlive broker` (to be written)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("broker", help="(not yet available)")
+    parser.set_defaults(run=lambda args: 1)

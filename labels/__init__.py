@@ -1,0 +1,1 @@
+"""labels: see DEVELOPERS.md for what belongs here."""

@@ -1,0 +1,1 @@
+"""The edges: KuaiLive reader, synthetic world, Kafka replay and tail, the local broker."""
