@@ -1,7 +1,7 @@
 """The one canonical event schema, shared by every producer and consumer.
 
-An event is a flat record. The Parquet event log stores it column-wise (``ARROW_SCHEMA``); Kafka carries it as
-an orjson object (``encode``/``decode``). Version ``SCHEMA_VERSION`` is written into every Kafka record as ``v``.
+An event is a flat record. The Parquet event log stores it column-wise (``ARROW_SCHEMA``); Kafka carries it
+as an orjson object (``encode``/``decode``) with ``v`` = ``SCHEMA_VERSION`` in every record.
 
 Ids are deterministic so that a rerun replays the same ids and consumers can drop duplicates:
 ``<prefix><source row>`` for row-based events and ``rs<live_id>``/``re<live_id>`` for room start/end.
@@ -146,8 +146,7 @@ def validate(record: dict[str, Any]) -> dict[str, Any]:
         raise InvalidEvent(f"field 'ts' must be >= 0, got {record['ts']}")
     if kind in USER_EVENT_TYPES:
         _require_int(record, "user_id")
-    if kind is EventType.DWELL:
-        if _require_int(record, "watch_ms") < 0:
+    if kind is EventType.DWELL and _require_int(record, "watch_ms") < 0:
             raise InvalidEvent(f"field 'watch_ms' must be >= 0, got {record['watch_ms']}")
     if kind is EventType.GIFT:
         amount = record.get("amount")

@@ -56,7 +56,7 @@ def _groups(*columns: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
 
 
 def latest_click_index(log: GiftLog) -> np.ndarray:
-    """For each gift, the index of the user's latest click in the same live room at or before it; -1 if none."""
+    """Per gift: index of the user's latest click in the same live room at or before it (-1: none)."""
     if log.gift_ts.size == 0 or log.click_ts.size == 0:
         return np.full(log.gift_ts.size, -1, dtype=np.int64)
     click_group, gift_group = _groups((log.click_user, log.click_live), (log.gift_user, log.gift_live))
@@ -102,7 +102,9 @@ def stats_from_log(log: GiftLog, n_users: int | None = None, n_streamers: int | 
     converted[matched[has_click]] = True
     prior_gift = _pair_first_gift_ts(log) < log.click_ts if clicks else np.zeros(0, dtype=bool)
     watch_s = log.click_watch_ms / 1000.0
-    pairs = np.unique(np.stack([log.click_user, log.click_streamer], axis=1), axis=0).shape[0] if clicks else 0
+    pairs = (
+        np.unique(np.stack([log.click_user, log.click_streamer], axis=1), axis=0).shape[0] if clicks else 0
+    )
 
     return {
         "users": users,
@@ -159,7 +161,9 @@ def compute_stats(directory: Path) -> dict:
 
     directory = Path(directory)
     require_directory(directory)
-    clicks = read_valid(directory, "click", ["user_id", "streamer_id", "live_id", "timestamp", "watch_live_time"])
+    clicks = read_valid(
+        directory, "click", ["user_id", "streamer_id", "live_id", "timestamp", "watch_live_time"]
+    )
     gifts = read_valid(directory, "gift", ["user_id", "streamer_id", "live_id", "timestamp", "gift_price"])
 
     def col(table, name: str) -> np.ndarray:
@@ -177,7 +181,9 @@ def compute_stats(directory: Path) -> dict:
         gift_ts=col(gifts, "timestamp"),
         gift_amount=col(gifts, "gift_price"),
     )
-    return stats_from_log(log, _profile_count(directory, "user.csv"), _profile_count(directory, "streamer.csv"))
+    return stats_from_log(
+        log, _profile_count(directory, "user.csv"), _profile_count(directory, "streamer.csv")
+    )
 
 
 # (label, key, KuaiLive published value or None, format)

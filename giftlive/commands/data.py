@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "rejects file next to the output."
         ),
     )
-    convert.add_argument("directory", type=Path, help="KuaiLive directory (click.csv, gift.csv, room.csv, ...)")
+    convert.add_argument(
+        "directory", type=Path, help="KuaiLive directory (click.csv, gift.csv, room.csv, ...)"
+    )
     convert.add_argument("--out", type=Path, required=True, help="output event log, e.g. events.parquet")
     convert.add_argument(
         "--rejects", type=Path, default=None, help="rejected rows file (default: OUT with .rejects.parquet)"
@@ -36,14 +38,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write a synthetic KuaiLive world (files + ground truth) calibrated to the published statistics",
         description=(
             "Sample a synthetic KuaiLive world from an explicit latent model and write it in the exact "
-            "KuaiLive schema, plus DIR/truth/ (the model itself: P(gift), expected amount and responses for any "
+            "KuaiLive schema, plus DIR/truth/ (the model itself: P(gift), expected amount and responses for "
+            "any "
             "(user, streamer, time), and the logging policy's propensities). Full scale: --users 23772 "
             "--streamers 452621 --days 21."
         ),
     )
     synth.add_argument("--out", type=Path, required=True, help="directory to write (created if missing)")
     synth.add_argument("--users", type=int, default=None, help="number of users (default: demo scale)")
-    synth.add_argument("--streamers", type=int, default=None, help="number of streamers (default: demo scale)")
+    synth.add_argument(
+        "--streamers", type=int, default=None, help="number of streamers (default: demo scale)"
+    )
     synth.add_argument("--days", type=int, default=None, help="days of logs (default: 21)")
     synth.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same files")
     synth.set_defaults(run=_run_synth)
