@@ -128,7 +128,7 @@ class GroundTruth:
     def p_gift(
         self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray, load: np.ndarray | None = None
     ) -> np.ndarray:
-        """P(at least one gift in the session | click); ``load`` (concurrent viewers) past capacity saturates it."""
+        """P(at least one gift in the session | click); a ``load`` (viewers) past capacity saturates it."""
         prob = _sigmoid(self.gift_logit(users, streamers, ts))
         if load is not None:
             capacity = self.population.capacity[streamers]
