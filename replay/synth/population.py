@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from replay.synth.params import WorldParams
+from replay.synth.params import DEMO_SCALE, WorldParams
 
 
 @dataclass
@@ -66,33 +66,35 @@ class Population:
         return cached
 
 
-def stratified_normal(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Standard normals at the n quantile midpoints, randomly assigned.
+def stratified_normal(rng: np.random.Generator, n: int, reference_n: int) -> np.ndarray:
+    """Standard normals at the n quantile midpoints, randomly assigned, tails held at ``reference_n``'s.
 
     Heavy tails (a top-1% share of revenue) are decided by a handful of extreme draws; placing the draws on
-    quantiles keeps the world's concentration at its design value for every seed and scale, while who gets
-    which trait stays random.
+    quantiles keeps the world's concentration at its design value for every seed, while who gets which trait
+    stays random. Clipping at the extreme quantile of a ``reference_n``-sized population (the demo scale the
+    calibration is checked at) keeps it there at every scale: otherwise a 10x larger world has a longer tail.
     """
     inv = NormalDist().inv_cdf
-    quantiles = np.array([inv((i + 0.5) / n) for i in range(n)])
+    limit = inv(1.0 - 0.5 / reference_n)
+    quantiles = np.clip(np.array([inv((i + 0.5) / n) for i in range(n)]), -limit, limit)
     return quantiles[rng.permutation(n)]
 
 
 def sample_population(params: WorldParams, rng: np.random.Generator) -> Population:
     n_u, n_s = params.users, params.streamers
-    activity = np.exp(params.activity_sigma * stratified_normal(rng, n_u))
+    activity = np.exp(params.activity_sigma * stratified_normal(rng, n_u, DEMO_SCALE["users"]))
     activity *= params.impressions_per_user_day / activity.mean()
     click_bias = rng.normal(0.0, params.click_user_sigma, n_u)
-    z_prop = stratified_normal(rng, n_u)
+    z_prop = stratified_normal(rng, n_u, DEMO_SCALE["users"])
     # Big spenders are loyal: they come back for the streamers they follow.
     base_loyalty = rng.beta(params.loyalty_alpha, params.loyalty_beta, n_u)
     loyalty = 1.0 / (1.0 + (1.0 / base_loyalty - 1.0) * np.exp(-params.loyalty_propensity_slope * z_prop))
-    z_wealth = stratified_normal(rng, n_u)
+    z_wealth = stratified_normal(rng, n_u, DEMO_SCALE["users"])
     rho = params.wealth_propensity_corr
     propensity = params.propensity_sigma * z_prop
     wealth = params.wealth_mean + params.wealth_sigma * (rho * z_prop + np.sqrt(1 - rho**2) * z_wealth)
 
-    z_pop = stratified_normal(rng, n_s)
+    z_pop = stratified_normal(rng, n_s, DEMO_SCALE["streamers"])
     popularity = np.exp(params.popularity_sigma * z_pop)
     room_rate = np.exp(
         params.room_rate_sigma * rng.standard_normal(n_s) + params.room_rate_popularity_slope * z_pop
