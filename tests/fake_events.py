@@ -12,20 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from giftlive.events import ARROW_SCHEMA, ID_PREFIX, EventType
+from giftlive.events import ARROW_SCHEMA, ID_PREFIX, USER_EVENT_TYPES, EventType
 
 T0_MS = 1_746_057_600_000  # 2025-05-01T00:00:00Z, inside the KuaiLive collection window
-_SESSION = np.array(
-    [
-        EventType.IMPRESSION,
-        EventType.CLICK,
-        EventType.LIKE,
-        EventType.COMMENT,
-        EventType.GIFT,
-        EventType.DWELL,
-    ],
-    dtype=np.int8,
-)
+_SESSION = np.array(sorted(USER_EVENT_TYPES), dtype=np.int8)  # impression, click, ..., dwell
 
 
 def fake_event_table(n_events: int, span_s: float = 3600.0, seed: int = 0, users: int = 2000) -> pa.Table:
