@@ -47,6 +47,7 @@ class OrganicFeed:
         self.rooms = rooms
         weights = population.popularity
         self._cdf = np.cumsum(weights) / weights.sum()
+        self._live_popularity = rooms.live_weight_curve(weights)  # the organic branch's normaliser
 
     def serve(self, users: np.ndarray, ts: np.ndarray, rng: np.random.Generator) -> Served:
         """Pick one live room per request (as the feed did) and its exact propensity."""
@@ -77,7 +78,7 @@ class OrganicFeed:
         pop, rooms = self.population, self.rooms
         live = (rooms.start[room] <= ts) & (ts < rooms.end[room])
         streamer = rooms.streamer[room]
-        organic = pop.popularity[streamer] / np.maximum(rooms.live_weight_at(pop.popularity, ts), 1e-300)
+        organic = pop.popularity[streamer] / np.maximum(self._live_popularity.at(ts), 1e-300)
         loyal = pop.loyalty[users] * (favs.count[request] > 0)
         keys = favs.owner * np.int64(rooms.size) + favs.room
         order = np.argsort(keys)

@@ -174,6 +174,13 @@ class WorldParams:
         return EPOCH_MS + self.days * DAY_MS
 
 
+def sample_china_times(params: WorldParams, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Epoch-ms times over the world's days; China-time hours drawn from HOURLY_ACTIVITY."""
+    day = rng.integers(0, params.days, n)
+    hour = rng.choice(24, size=n, p=HOURLY_ACTIVITY / HOURLY_ACTIVITY.sum())
+    return params.start_ms + day * DAY_MS + hour * HOUR_MS + rng.integers(0, HOUR_MS, n)
+
+
 def china_hour(ts_ms: np.ndarray) -> np.ndarray:
     """Hour of day (0..23) in China time for epoch-ms timestamps."""
     return ((np.asarray(ts_ms, dtype=np.int64) + CHINA_OFFSET_MS) // HOUR_MS) % 24

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replay.synth.params import CATEGORIES, DAY_MS, HOURLY_ACTIVITY, LIVE_TYPES, WorldParams
+from replay.synth.params import CATEGORIES, DAY_MS, LIVE_TYPES, WorldParams, sample_china_times
 
 _MIN_ROOM_MS = 60_000
 _GAP_MS = 60_000
@@ -25,10 +25,12 @@ class Rooms:
     name_id: np.ndarray
 
     def __post_init__(self) -> None:
-        self._key = self.streamer.astype(np.int64) * (np.int64(1) << 42) + (
-            self.start - self.start.min(initial=0)
-        )
         self._origin = int(self.start.min(initial=0))
+        self._key = self._pack(self.streamer, self.start)
+
+    def _pack(self, streamers: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """(streamer, time) as one sortable int64: time offsets stay below 2**42 ms (139 years)."""
+        return np.asarray(streamers, dtype=np.int64) * (np.int64(1) << 42) + (np.asarray(ts) - self._origin)
 
     @property
     def size(self) -> int:
@@ -36,21 +38,29 @@ class Rooms:
 
     def live_room(self, streamers: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """Index of the room streamer ``s`` has live at ``ts`` (start <= ts < end), or -1."""
-        query = np.asarray(streamers, dtype=np.int64) * (np.int64(1) << 42) + (np.asarray(ts) - self._origin)
-        pos = np.searchsorted(self._key, query, side="right") - 1
+        pos = np.searchsorted(self._key, self._pack(streamers, ts), side="right") - 1
         safe = np.clip(pos, 0, None)
         ok = (pos >= 0) & (self.streamer[safe] == streamers) & (self.end[safe] > ts)
         return np.where(ok, safe, -1)
 
-    def live_weight_at(self, weights_by_streamer: np.ndarray, ts: np.ndarray) -> np.ndarray:
-        """Sum of streamer weights over rooms live at each time (the organic feed's normaliser)."""
+    def live_weight_curve(self, weights_by_streamer: np.ndarray) -> LiveWeight:
+        """Sum of streamer weights over the rooms live at any time, as a step function (built once)."""
         w = weights_by_streamer[self.streamer]
         times = np.concatenate([self.start, self.end])
-        deltas = np.concatenate([w, -w])
         order = np.argsort(times, kind="stable")
-        times, level = times[order], np.cumsum(deltas[order])
-        pos = np.searchsorted(times, ts, side="right") - 1
-        return np.where(pos >= 0, level[np.clip(pos, 0, None)], 0.0).clip(min=0.0)
+        return LiveWeight(times=times[order], level=np.cumsum(np.concatenate([w, -w])[order]))
+
+
+@dataclass
+class LiveWeight:
+    """A step function of time: ``level[i]`` holds from ``times[i]`` on."""
+
+    times: np.ndarray
+    level: np.ndarray
+
+    def at(self, ts: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self.times, ts, side="right") - 1
+        return np.where(pos >= 0, self.level[np.clip(pos, 0, None)], 0.0).clip(min=0.0)
 
 
 def sample_rooms(
@@ -60,11 +70,7 @@ def sample_rooms(
     counts = rng.poisson(room_rate * params.days)
     streamer = np.repeat(np.arange(room_rate.size, dtype=np.int64), counts)
     n = streamer.size
-    day = rng.integers(0, params.days, n)
-    hour_p = HOURLY_ACTIVITY / HOURLY_ACTIVITY.sum()
-    hour = rng.choice(24, size=n, p=hour_p)
-    # Hours are China time; the world starts at China midnight.
-    start = params.start_ms + day * DAY_MS + hour * 3_600_000 + rng.integers(0, 3_600_000, n)
+    start = sample_china_times(params, n, rng)
     minutes = room_minutes[streamer] * rng.lognormal(0.0, params.room_minutes_sigma, n)
     end = start + np.maximum(minutes * 60_000, _MIN_ROOM_MS).astype(np.int64)
 
@@ -73,10 +79,8 @@ def sample_rooms(
     # A streamer has one room at a time: drop rooms that start before the previous one ended (plus a gap).
     # Each pass only removes rooms, so this terminates; overlaps are rare and it takes a few passes.
     while True:
-        same = np.zeros(streamer.size, dtype=bool)
-        same[1:] = streamer[1:] == streamer[:-1]
-        clash = same.copy()
-        clash[1:] &= start[1:] < end[:-1] + _GAP_MS
+        clash = np.zeros(streamer.size, dtype=bool)
+        clash[1:] = (streamer[1:] == streamer[:-1]) & (start[1:] < end[:-1] + _GAP_MS)
         first = clash & ~np.concatenate([[False], clash[:-1]])  # drop only the first of a run per pass
         if not first.any():
             break

@@ -24,7 +24,7 @@ from replay.synth.population import Population, pair_noise
 
 _LOG_TIERS = np.log(GIFT_TIERS)
 _TIER_EDGES = np.concatenate([[-np.inf], (_LOG_TIERS[1:] + _LOG_TIERS[:-1]) / 2, [np.inf]])
-_MIN_GAP_BETWEEN_GIFTS_S = 120.0
+_GIFT_GAP_MEDIAN_S = 120.0  # between gifts of one session
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -192,7 +192,7 @@ class GroundTruth:
             0.0,
             rng.lognormal(np.log(p.delay_median_s), p.delay_sigma, gift_click.size),
         )
-        step = rng.lognormal(np.log(_MIN_GAP_BETWEEN_GIFTS_S), 1.2, gift_click.size)
+        step = rng.lognormal(np.log(_GIFT_GAP_MEDIAN_S), 1.2, gift_click.size)
         increments = np.where(is_first, first_delay, step)
         group_start = np.flatnonzero(is_first)
         csum = np.cumsum(increments)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from replay.synth.feed import OrganicFeed
 from replay.synth.kuailive_writer import KuaiLiveWriter
-from replay.synth.params import DAY_MS, HOURLY_ACTIVITY, WorldParams
+from replay.synth.params import WorldParams, sample_china_times
 from replay.synth.population import sample_population
 from replay.synth.rooms import Rooms, sample_rooms
 from replay.synth.truth import GroundTruth
@@ -58,13 +58,7 @@ def sample_requests(params: WorldParams, activity: np.ndarray, rng: np.random.Ge
     counts = rng.poisson(activity * params.days)
     users = np.repeat(np.arange(activity.size, dtype=np.int64), counts)
     n = users.size
-    hour = rng.choice(24, size=n, p=HOURLY_ACTIVITY / HOURLY_ACTIVITY.sum())
-    ts = (
-        params.start_ms
-        + rng.integers(0, params.days, n) * DAY_MS
-        + hour * 3_600_000
-        + rng.integers(0, 3_600_000, n)
-    )
+    ts = sample_china_times(params, n, rng)
     order = np.argsort(ts, kind="stable")
     return users[order], ts[order]
 
