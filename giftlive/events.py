@@ -130,33 +130,40 @@ def validate(record: dict[str, Any]) -> dict[str, Any]:
     """
     if not isinstance(record, dict):
         raise InvalidEvent(f"record must be a JSON object, got {type(record).__name__}")
+    return _validated_in_place(dict(record))
+
+
+def _validated_in_place(record: dict[str, Any]) -> dict[str, Any]:
+    """``validate`` on a record this module owns (no copy); the hot path of ``decode``."""
     version = record.get("v", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise InvalidEvent(f"unsupported schema version {version!r} (this build reads v{SCHEMA_VERSION})")
     event_id_ = record.get("id")
-    if not isinstance(event_id_, str) or not event_id_:
+    if type(event_id_) is not str or not event_id_:
         raise InvalidEvent(f"field 'id' must be a non-empty string, got {event_id_!r}")
     kind_name = record.get("type")
-    kind = TYPE_BY_NAME.get(kind_name) if isinstance(kind_name, str) else None
+    kind = TYPE_BY_NAME.get(kind_name) if type(kind_name) is str else None
     if kind is None:
         raise InvalidEvent(f"unknown event type {kind_name!r}; expected one of {sorted(TYPE_BY_NAME)}")
-    for name in _INT_FIELDS:
-        _require_int(record, name)
-    if record["ts"] < 0:
-        raise InvalidEvent(f"field 'ts' must be >= 0, got {record['ts']}")
+    ts = record.get("ts")
+    ids_ok = type(record.get("streamer_id")) is int and type(record.get("live_id")) is int
+    if type(ts) is not int or not ids_ok:
+        for name in _INT_FIELDS:
+            _require_int(record, name)
+    if ts < 0:
+        raise InvalidEvent(f"field 'ts' must be >= 0, got {ts}")
     if kind in USER_EVENT_TYPES:
         _require_int(record, "user_id")
-    if kind is EventType.DWELL and _require_int(record, "watch_ms") < 0:
+        if kind is EventType.GIFT:
+            amount = record.get("amount")
+            if type(amount) not in (int, float) or not amount == amount:  # rejects bool and NaN
+                raise InvalidEvent(f"field 'amount' must be a number, got {amount!r}")
+            if amount < 0:
+                raise InvalidEvent(f"field 'amount' must be >= 0, got {amount}")
+        elif kind is EventType.DWELL and _require_int(record, "watch_ms") < 0:
             raise InvalidEvent(f"field 'watch_ms' must be >= 0, got {record['watch_ms']}")
-    if kind is EventType.GIFT:
-        amount = record.get("amount")
-        if type(amount) not in (int, float) or not amount == amount:  # rejects bool and NaN
-            raise InvalidEvent(f"field 'amount' must be a number, got {amount!r}")
-        if amount < 0:
-            raise InvalidEvent(f"field 'amount' must be >= 0, got {amount}")
-    normalised = dict(record)
-    normalised["type"] = kind
-    return normalised
+    record["type"] = kind
+    return record
 
 
 def decode(raw: bytes) -> dict[str, Any]:
@@ -165,4 +172,6 @@ def decode(raw: bytes) -> dict[str, Any]:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidEvent(f"not JSON: {exc}") from None
-    return validate(record)
+    if type(record) is not dict:
+        raise InvalidEvent(f"record must be a JSON object, got {type(record).__name__}")
+    return _validated_in_place(record)

@@ -24,8 +24,9 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from giftlive.config import DEFAULT_PARTITIONS, EVENTS_TOPIC
 from giftlive.errors import UserError
-from giftlive.events import ARROW_SCHEMA, COLUMNS, EventType, encode, kafka_key
+from giftlive.events import COLUMNS, EventType, encode, kafka_key
 from replay.arrow_encode import encode_batch
+from replay.event_log import open_event_log, resolve_event_log
 from replay.kafka_topics import ensure_topics
 
 READ_BATCH_ROWS = 65_536
@@ -87,37 +88,6 @@ def iso_ms(ts_ms: int | None) -> str:
     return (
         datetime.fromtimestamp(ts_ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     )
-
-
-def resolve_event_log(source: Path) -> Path:
-    """An events .parquet file as is; a KuaiLive directory converted (once) by replay.kuailive_convert."""
-    if source.is_dir():
-        from replay.kuailive_convert import ensure_event_log  # heavy, and only needed for directories
-
-        return Path(ensure_event_log(source))
-    if not source.exists():
-        raise UserError(f"{source} does not exist; pass an events .parquet file or a KuaiLive directory")
-    if source.suffix != ".parquet":
-        raise UserError(f"{source} is not a .parquet event log; pass one or a KuaiLive directory")
-    return source
-
-
-def _open_log(path: Path) -> pq.ParquetFile:
-    try:
-        log = pq.ParquetFile(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise UserError(f"cannot read event log {path}: {exc}") from None
-    have = log.schema_arrow
-    for want in ARROW_SCHEMA:
-        if want.name not in have.names:
-            raise UserError(
-                f"event log {path} has no column {want.name!r}; write it with `giftlive data convert`"
-            )
-        if have.field(want.name).type != want.type:
-            raise UserError(
-                f"event log {path}: column {want.name!r} is {have.field(want.name).type}, not {want.type}"
-            )
-    return log
 
 
 def _last_ts(log: pq.ParquetFile) -> int | None:
@@ -235,7 +205,7 @@ def replay_events(
     if speed is not None and not speed > 0:
         raise UserError(f"--speed must be > 0, got {speed}")
     path = resolve_event_log(Path(event_log))
-    log = _open_log(path)
+    log = open_event_log(path)
     ensure_topics(bootstrap, [topic], partitions)
 
     report = ReplayReport(source=path, topic=topic, bootstrap=bootstrap)

@@ -1,0 +1,139 @@
+"""The GiftLive dataflow. Only the source and the sinks differ between broker and embedded mode:
+
+events ─ decode ─┬─ dead letters
+                 └─ streamer stage (by streamer shard) ─ user stage (by user shard) ─┬─ labels
+                                                                                     └─ training rows
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import bytewax.operators as op
+from bytewax.connectors.kafka import KafkaSink, KafkaSource
+from bytewax.dataflow import Dataflow, Stream
+from bytewax.inputs import Source
+
+from features.columns import TRAINING_SCHEMA
+from flows.kafka_io import (
+    CONSUMER_CONFIG,
+    deadletter_message,
+    label_message,
+    partition_count,
+    raw_from_kafka,
+    training_message,
+)
+from flows.parquet_io import DEADLETTER_SCHEMA, ParquetEventSource, ParquetSink
+from flows.settings import FlowSettings
+from flows.stage_logic import builder
+from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
+from giftlive.stages.decode import decode_batch
+from giftlive.stages.streamer_stage import StreamerStage
+from giftlive.stages.user_stage import UserStage
+from labels.records import LABEL_SCHEMA
+
+
+def build_flow(
+    settings: FlowSettings,
+    source: Source | None = None,
+    senders: int | None = None,
+    sinks: dict[str, Any] | None = None,
+) -> Dataflow:
+    """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
+    (one per LABEL / TRAINING / DEAD_LETTER, each taking records) to run it in memory."""
+    flow = Dataflow("giftlive")
+    from_kafka = source is None and settings.events_path is None
+    if source is None:
+        if settings.events_path is not None:
+            source, senders = ParquetEventSource(settings.events_path, settings.batch_size), 1
+        else:
+            assert settings.bootstrap is not None
+            source = KafkaSource(
+                [settings.bootstrap],
+                [settings.events_topic],
+                tail=settings.follow,
+                add_config=CONSUMER_CONFIG,
+                batch_size=settings.batch_size,
+                raise_on_errors=False,
+            )
+            senders = partition_count(settings.bootstrap, settings.events_topic)
+    if senders is None:
+        raise ValueError("a custom source needs its number of senders (partitions)")
+    raw = op.input("events", flow, source)
+    convert = raw_from_kafka if from_kafka else None
+    decoded = op.flat_map_batch(
+        "decode", raw, partial(_decode, convert, settings.shards, settings.lateness_ms)
+    )
+    to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
+    s_count, u_count = settings.shards, settings.shards
+    from_streamers = op.stateful_batch(
+        "streamer_stage",
+        to_streamers,
+        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms)),
+    )
+    to_users = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
+    from_users = op.stateful_batch(
+        "user_stage",
+        to_users,
+        builder(lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms)),
+    )
+    _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
+    outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
+    for kind, stream in outputs.items():
+        _sink(kind, stream, settings, sinks)
+    return flow
+
+
+def _decode(convert: Any, shards: int, lateness_ms: int, batch: list) -> list[tuple[str, Any]]:
+    if convert is not None:
+        batch = [convert(item) for item in batch]
+    return decode_batch(batch, shards, lateness_ms)
+
+
+def _value(keyed: tuple[str, Any]) -> Any:
+    return keyed[1]
+
+
+def _records(flow: Dataflow, name: str, items: Stream, collected: dict[str, list[Stream]]) -> Stream:
+    """Split off the output records (dead letters, labels, training rows); return the packets."""
+    records = op.branch(f"{name}_records", items, lambda kv: kv[0].startswith("!"))
+    for kind in (DEAD_LETTER, LABEL, TRAINING):
+        chosen = op.filter(f"{name}_{kind[1:]}", records.trues, partial(_is_kind, kind))
+        collected.setdefault(kind, []).append(chosen)
+    return records.falses
+
+
+def _is_kind(kind: str, item: tuple[str, Any]) -> bool:
+    return item[0] == kind
+
+
+_FILES = {
+    DEAD_LETTER: ("deadletter.parquet", DEADLETTER_SCHEMA),
+    LABEL: ("labels.parquet", LABEL_SCHEMA),
+    TRAINING: ("training.parquet", TRAINING_SCHEMA),
+}
+_MESSAGES = {DEAD_LETTER: deadletter_message, LABEL: label_message, TRAINING: training_message}
+
+
+def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, Any] | None) -> None:
+    """Items here are ``(kind, [records])``: lists travel through the dataflow, records only at the edges."""
+    name = kind[1:]
+    if sinks is not None:
+        op.output(f"{name}_out", op.flat_map(f"{name}_records", stream, _value), sinks[kind])
+        return
+    if settings.out_dir is not None:
+        file_name, schema = _FILES[kind]
+        op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / file_name, schema))
+    if settings.bootstrap is not None and settings.events_path is None:
+        topic = {
+            DEAD_LETTER: settings.deadletter_topic,
+            LABEL: settings.labels_topic,
+            TRAINING: settings.training_topic,
+        }[kind]
+        messages = op.flat_map(f"{name}_messages", stream, partial(_messages, _MESSAGES[kind]))
+        op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], topic))
+
+
+def _messages(to_message: Any, item: tuple[str, list[dict[str, Any]]]) -> list[Any]:
+    return [to_message(record) for record in item[1]]

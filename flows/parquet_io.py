@@ -1,0 +1,125 @@
+"""Embedded-mode edges: the canonical Parquet event log as a source, Parquet files as sinks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
+from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
+
+from giftlive.events import COLUMNS, encode, kafka_key
+from giftlive.stages.decode import END_OF_PARTITION, RawRecord
+from replay.arrow_encode import encode_batch
+from replay.event_log import open_event_log
+
+DEADLETTER_SCHEMA = pa.schema(
+    [
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("key", pa.binary()),
+        pa.field("raw", pa.binary()),
+    ]
+)
+
+
+class _LogPartition(StatefulSourcePartition[RawRecord, int]):
+    def __init__(self, path: Path, batch_size: int, start_row: int) -> None:
+        self._log = open_event_log(path)
+        self._row = start_row
+        self._batches = self._log.iter_batches(batch_size=batch_size, columns=list(COLUMNS))
+        self._ended = False
+        skip = start_row
+        self._carry: pa.RecordBatch | None = None
+        while skip > 0:  # resume: drop the rows already emitted
+            batch = next(self._batches, None)
+            if batch is None:
+                break
+            if batch.num_rows > skip:
+                self._carry = batch.slice(skip)
+            skip -= min(skip, batch.num_rows)
+
+    def next_batch(self) -> list[RawRecord]:
+        if self._ended:
+            raise StopIteration
+        batch = self._carry if self._carry is not None else next(self._batches, None)
+        self._carry = None
+        if batch is None:
+            self._ended = True
+            return [RawRecord(0, self._row, None, None, END_OF_PARTITION)]
+        encoded = encode_batch(batch)
+        if encoded is None:  # a string needs JSON escaping: encode row by row
+            rows = batch.to_pylist()
+            encoded = ([encode(r) for r in rows], [kafka_key(r) for r in rows])
+        values, keys = encoded
+        start = self._row
+        self._row += len(values)
+        return [RawRecord(0, start + i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+
+    def snapshot(self) -> int:
+        return self._row
+
+
+class ParquetEventSource(FixedPartitionedSource[RawRecord, int]):
+    """The log read in file order by one partition; ends with an end-of-partition marker."""
+
+    def __init__(self, path: Path, batch_size: int = 2_000) -> None:
+        open_event_log(path)  # fail at build time, with a clear message
+        self._path = path
+        self._batch_size = batch_size
+
+    def list_parts(self) -> list[str]:
+        return ["events"]
+
+    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _LogPartition:
+        return _LogPartition(self._path, self._batch_size, resume_state or 0)
+
+
+class _FilePartition(StatefulSinkPartition[list[dict[str, Any]], None]):
+    """Buffers rows and writes row groups; the file appears under its name only when complete."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._partial = path.with_name(path.name + ".partial")
+        self._schema = schema
+        self._writer = pq.ParquetWriter(self._partial, schema)
+        self._rows: list[dict[str, Any]] = []
+        self._rows_per_group = rows_per_group
+
+    def write_batch(self, values: list[list[dict[str, Any]]]) -> None:
+        for rows in values:
+            self._rows.extend(rows)
+        if len(self._rows) >= self._rows_per_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+            self._rows = []
+
+    def snapshot(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+        os.replace(self._partial, self._path)
+
+
+class ParquetSink(FixedPartitionedSink[list[dict[str, Any]], None]):
+    """Every ``(key, [rows])`` item into one Parquet file (a single partition: one worker writes it)."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000) -> None:
+        self._path = path
+        self._schema = schema
+        self._rows_per_group = rows_per_group
+
+    def list_parts(self) -> list[str]:
+        return [self._path.name]
+
+    def build_part(self, step_id: str, for_part: str, resume_state: None) -> _FilePartition:
+        return _FilePartition(self._path, self._schema, self._rows_per_group)

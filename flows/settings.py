@@ -1,0 +1,112 @@
+"""Flow settings: one dataclass, read from environment variables so `python -m bytewax.run` can take them.
+
+GIFTLIVE_EVENTS        Parquet event log to read instead of Kafka (embedded mode)
+GIFTLIVE_OUT           folder for training.parquet, labels.parquet, deadletter.parquet
+KAFKA_BOOTSTRAP        broker to read the events topic from and write labels/training/dead letters to
+GIFTLIVE_FOLLOW        1: keep tailing the topic after its end (production); 0: stop at the end (default)
+GIFTLIVE_SHARDS        shards of the streamer and user stages (default 4; a multiple of the workers)
+GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before events count as late (5000)
+GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
+GIFTLIVE_WINDOW_S      label window W after each click (3600)
+GIFTLIVE_OBSERVE_S     provisional label points after the click, comma-separated seconds (60)
+GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER (giftlive.events, ...)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from giftlive.config import DEADLETTER_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC
+from giftlive.errors import UserError
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    events_path: Path | None = None
+    out_dir: Path | None = None
+    bootstrap: str | None = None
+    follow: bool = False
+    events_topic: str = EVENTS_TOPIC
+    labels_topic: str = LABELS_TOPIC
+    training_topic: str = TRAINING_TOPIC
+    deadletter_topic: str = DEADLETTER_TOPIC
+    shards: int = 4
+    lateness_ms: int = 5_000
+    ttl_ms: int = 7 * 86_400_000
+    window_ms: int = 3_600_000
+    observe_ms: tuple[int, ...] = field(default=(60_000,))
+    batch_size: int = 2_000
+
+    def __post_init__(self) -> None:
+        if self.events_path is None and self.bootstrap is None:
+            raise UserError(
+                "no input: set GIFTLIVE_EVENTS to a Parquet event log or KAFKA_BOOTSTRAP to a broker"
+            )
+        if self.events_path is not None and self.out_dir is None:
+            raise UserError("reading a Parquet event log needs an output folder: set GIFTLIVE_OUT (or --out)")
+        if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
+            raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> FlowSettings:
+        env = dict(os.environ if env is None else env)
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise UserError(f"{name}={raw!r} is not a number") from None
+
+        observe = env.get("GIFTLIVE_OBSERVE_S", "").strip()
+        try:
+            observe_ms = (
+                tuple(int(float(s) * 1000) for s in observe.split(",") if s.strip()) if observe else (60_000,)
+            )
+        except ValueError:
+            raise UserError(
+                f"GIFTLIVE_OBSERVE_S={observe!r} must be comma-separated seconds, e.g. 60,300"
+            ) from None
+        events = env.get("GIFTLIVE_EVENTS", "").strip()
+        out = env.get("GIFTLIVE_OUT", "").strip()
+        return cls(
+            events_path=Path(events) if events else None,
+            out_dir=Path(out) if out else None,
+            bootstrap=None if events else (env.get("KAFKA_BOOTSTRAP", "").strip() or None),
+            follow=env.get("GIFTLIVE_FOLLOW", "0").strip() in ("1", "true", "yes"),
+            shards=int(number("GIFTLIVE_SHARDS", 4)),
+            lateness_ms=int(number("GIFTLIVE_LATENESS_MS", 5_000)),
+            ttl_ms=int(number("GIFTLIVE_TTL_HOURS", 168) * 3_600_000),
+            window_ms=int(number("GIFTLIVE_WINDOW_S", 3600) * 1000),
+            observe_ms=observe_ms,
+            events_topic=env.get("GIFTLIVE_EVENTS_TOPIC") or EVENTS_TOPIC,
+            labels_topic=env.get("GIFTLIVE_LABELS_TOPIC") or LABELS_TOPIC,
+            training_topic=env.get("GIFTLIVE_TRAINING_TOPIC") or TRAINING_TOPIC,
+            deadletter_topic=env.get("GIFTLIVE_DEADLETTER_TOPIC") or DEADLETTER_TOPIC,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes ``from_env`` rebuild these settings (for a bytewax.run subprocess)."""
+        env = {
+            "GIFTLIVE_FOLLOW": "1" if self.follow else "0",
+            "GIFTLIVE_SHARDS": str(self.shards),
+            "GIFTLIVE_LATENESS_MS": str(self.lateness_ms),
+            "GIFTLIVE_TTL_HOURS": str(self.ttl_ms / 3_600_000),
+            "GIFTLIVE_WINDOW_S": str(self.window_ms / 1000),
+            "GIFTLIVE_OBSERVE_S": ",".join(str(ms / 1000) for ms in self.observe_ms),
+            "GIFTLIVE_EVENTS_TOPIC": self.events_topic,
+            "GIFTLIVE_LABELS_TOPIC": self.labels_topic,
+            "GIFTLIVE_TRAINING_TOPIC": self.training_topic,
+            "GIFTLIVE_DEADLETTER_TOPIC": self.deadletter_topic,
+        }
+        if self.events_path is not None:
+            env["GIFTLIVE_EVENTS"] = str(self.events_path)
+        if self.out_dir is not None:
+            env["GIFTLIVE_OUT"] = str(self.out_dir)
+        if self.bootstrap is not None:
+            env["KAFKA_BOOTSTRAP"] = self.bootstrap
+        return env

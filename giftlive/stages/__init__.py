@@ -1,0 +1,34 @@
+"""The flow's steps as plain objects: decode, streamer stage, user stage.
+
+The Bytewax dataflow (flows/), the benchmark's plain loop and the tests all drive these same objects.
+Items between steps are ``(key, payload)`` pairs: a shard key and a Packet, or DEAD_LETTER / LABEL /
+TRAINING and a record.
+"""
+
+from typing import Any, NamedTuple
+
+DEAD_LETTER = "!dead"
+LABEL = "!label"
+TRAINING = "!training"
+
+
+def streamer_shard(streamer_id: int, shards: int) -> str:
+    return f"s{streamer_id % shards}"
+
+
+def user_shard(user_id: int, shards: int) -> str:
+    return f"u{user_id % shards}"
+
+
+def shard_index(key: str) -> int:
+    return int(key[1:])
+
+
+class Packet(NamedTuple):
+    """Events from one sender to one receiving shard, with the sender's watermark: it will send nothing
+    older than ``watermark`` again. The receiver index rides along: Bytewax logic does not know its key."""
+
+    receiver: int
+    sender: int
+    watermark: int
+    events: list[dict[str, Any]]

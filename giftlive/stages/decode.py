@@ -1,0 +1,95 @@
+"""Raw records in, schema-checked events out, grouped into per-shard packets; bad records dead-lettered.
+
+A raw record is ``(partition, position, key, value, control)``: where it came from, its bytes, and an
+optional control marker (``error:<reason>`` when the consumer reported an error for that message).
+``END_OF_PARTITION`` says the partition's sender is finished (a replay writes one per partition at its
+end), which lets a tailing flow close every window without trusting watermarks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from giftlive.events import EventType, InvalidEvent, decode
+from giftlive.stages import DEAD_LETTER, Packet
+from giftlive.stream_time import END_OF_TIME
+
+END_OF_PARTITION = "end-of-partition"
+CONTROL_HEADER = "giftlive-control"
+
+# Types the downstream stages use; the others (impressions, likes, comments) are valid but not needed yet.
+_FORWARDED = frozenset(
+    {EventType.ROOM_START, EventType.ROOM_END, EventType.CLICK, EventType.GIFT, EventType.DWELL}
+)
+
+
+class RawRecord(NamedTuple):
+    partition: int
+    position: int  # Kafka offset, or row number in a file
+    key: bytes | None
+    value: bytes | None
+    control: str | None = None
+
+
+def dead_letter(reason: str, raw: bytes | None, source: str, key: bytes | None = None) -> dict[str, Any]:
+    return {"reason": reason, "source": source, "key": key, "raw": raw}
+
+
+def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> list[tuple[str, Any]]:
+    """Validate every record; group good events by source partition into one packet per streamer shard.
+
+    Returns ``(shard key, Packet)`` items and at most one ``(DEAD_LETTER, [records])`` item.
+
+    Every shard gets a packet from every partition present in the batch (possibly without events) so that
+    each shard's watermark advances. The packet watermark is the partition's newest event time minus the
+    allowed lateness.
+    """
+    out: list[tuple[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    by_partition: dict[int, list[dict[str, Any]]] = {}
+    ended: set[int] = set()
+    for record in records:
+        if record.control is not None:
+            if record.control == END_OF_PARTITION:
+                ended.add(record.partition)
+                by_partition.setdefault(record.partition, [])
+                continue
+            reason = (
+                record.control[6:]
+                if record.control.startswith("error:")
+                else (f"unknown control marker {record.control!r}")
+            )
+            dead.append(dead_letter(reason, record.value, _where(record), record.key))
+            continue
+        if record.value is None:
+            dead.append(dead_letter("empty value", None, _where(record), record.key))
+            continue
+        try:
+            event = decode(record.value)
+        except InvalidEvent as exc:
+            dead.append(dead_letter(str(exc), record.value, _where(record), record.key))
+            continue
+        events = by_partition.get(record.partition)
+        if events is None:
+            events = by_partition[record.partition] = []
+        events.append(event)
+    for partition, events in by_partition.items():
+        if partition in ended:
+            watermark = END_OF_TIME
+        elif events:
+            watermark = max(e["ts"] for e in events) - lateness_ms
+        else:
+            continue
+        per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+        for event in events:
+            if event["type"] in _FORWARDED:
+                per_shard[event["streamer_id"] % shards].append(event)
+        for shard, shard_events in enumerate(per_shard):
+            out.append((f"s{shard}", Packet(shard, partition, watermark, shard_events)))
+    if dead:
+        out.append((DEAD_LETTER, dead))
+    return out
+
+
+def _where(record: RawRecord) -> str:
+    return f"partition {record.partition} position {record.position}"

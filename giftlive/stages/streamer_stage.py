@@ -1,0 +1,83 @@
+"""Streamer stage: merges all partitions into event-time order and attaches streamer and room features
+to each click, then routes user events to their user shard.
+
+Within one millisecond every click reads the history from before that millisecond (counts are applied after
+the whole millisecond), while a room_start in the same millisecond is already visible as context.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from features.streamer_book import StreamerBook
+from features.user_book import DEFAULT_TTL_MS, sweep_interval
+from giftlive.events import ROOM_EVENT_TYPES, EventType, encode
+from giftlive.stages import DEAD_LETTER, Packet
+from giftlive.stages.decode import dead_letter
+from giftlive.stream_time import WatermarkMerge
+
+_TS = itemgetter("ts")
+
+
+class StreamerStage:
+    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep", "late")
+
+    def __init__(self, index: int, senders: int, user_shards: int, ttl_ms: int = DEFAULT_TTL_MS) -> None:
+        self.index = index
+        self.user_shards = user_shards
+        self.merge = WatermarkMerge(senders)
+        self.book = StreamerBook(ttl_ms)
+        self.next_sweep = -(2**62)
+        self.late = 0
+
+    def on_packets(self, packets: list[Packet]) -> list[tuple[str, Any]]:
+        """``(user shard key, Packet)`` for every user shard, and ``(DEAD_LETTER, [late events])``."""
+        late = accept(self.merge, packets, f"streamer shard {self.index}")
+        self.late += len(late)
+        out = self._advance(self.merge.release())
+        if late:
+            out.append((DEAD_LETTER, late))
+        return out
+
+    def on_eof(self) -> list[tuple[str, Any]]:
+        return self._advance(self.merge.release_all())
+
+    def _advance(self, released: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+        shards = self.user_shards
+        per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+        book = self.book
+        for _ts, group in groupby(released, key=_TS):
+            history = []
+            for event in group:
+                kind = event["type"]
+                if kind in ROOM_EVENT_TYPES:
+                    book.apply_room_event(event)
+                    continue
+                if kind is EventType.CLICK:
+                    streamer, room = book.features(event["streamer_id"], event["live_id"], event["ts"])
+                    event["streamer_features"] = streamer + room
+                history.append(event)
+                per_shard[event["user_id"] % shards].append(event)
+            for event in history:
+                book.learn(event)
+        watermark = self.merge.released_to
+        if watermark >= self.next_sweep:
+            book.expire(watermark)
+            self.next_sweep = watermark + sweep_interval(book.ttl_ms)
+        return [
+            (f"u{shard}", Packet(shard, self.index, watermark, events))
+            for shard, events in enumerate(per_shard)
+        ]
+
+
+def accept(merge: WatermarkMerge, packets: list[Packet], where: str) -> list[dict[str, Any]]:
+    """Push packets into a merge; dead letters for the late events (re-encoded, since raw bytes are gone)."""
+    late = []
+    for packet in packets:
+        for event in merge.push(packet.sender, packet.watermark, packet.events):
+            lag = merge.released_to - event["ts"]
+            reason = f"late: {lag} ms behind the event-time watermark at {where}; raise the allowed lateness"
+            late.append(dead_letter(reason, encode(event), where))
+    return late

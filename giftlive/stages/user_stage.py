@@ -1,0 +1,118 @@
+"""User stage: merges the streamer shards back into event-time order, computes user and pair features at
+each click, attributes gifts and emits provisional labels, final labels and training rows.
+
+Label observation points fire in event-time order interleaved with the events (a point at time t fires
+after every event at t and before any later one), so labels do not depend on how the stream was batched.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from features.columns import FEATURES
+from features.context import china_hour, china_weekday
+from features.user_book import DEFAULT_TTL_MS, UserBook, sweep_interval
+from giftlive.events import EventType
+from giftlive.stages import DEAD_LETTER, LABEL, TRAINING, Packet
+from giftlive.stages.streamer_stage import accept
+from giftlive.stream_time import END_OF_TIME, WatermarkMerge
+from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
+
+_TS = itemgetter("ts")
+
+
+def segment_of(user_features: tuple, pair_features: tuple) -> str:
+    """Survival segment of a click: has this pair gifted before, has this user, or neither."""
+    if pair_features[2]:  # pair_gift_count
+        return "pair_gifted"
+    if user_features[2]:  # user_gift_count
+        return "user_gifted"
+    return "new"
+
+
+class UserStage:
+    __slots__ = ("index", "merge", "users", "labels", "next_sweep", "late")
+
+    def __init__(
+        self,
+        index: int,
+        senders: int,
+        ttl_ms: int = DEFAULT_TTL_MS,
+        window_ms: int = DEFAULT_WINDOW_MS,
+        observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS,
+    ) -> None:
+        self.index = index
+        self.merge = WatermarkMerge(senders)
+        self.users = UserBook(ttl_ms)
+        self.labels = LabelBook(window_ms, observe_ms)
+        self.next_sweep = -(2**62)
+        self.late = 0
+
+    def on_packets(self, packets: list[Packet]) -> list[tuple[str, Any]]:
+        """At most one item each of (LABEL, [labels]), (TRAINING, [rows]) and (DEAD_LETTER, [late])."""
+        late = accept(self.merge, packets, f"user shard {self.index}")
+        self.late += len(late)
+        out = self._advance(self.merge.release(), self.merge.released_to)
+        if late:
+            out.append((DEAD_LETTER, late))
+        return out
+
+    def on_eof(self) -> list[tuple[str, Any]]:
+        return self._advance(self.merge.release_all(), END_OF_TIME)
+
+    def _advance(self, released: list[dict[str, Any]], watermark: int) -> list[tuple[str, Any]]:
+        users, book = self.users, self.labels
+        labels: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        for ts, group in groupby(released, key=_TS):
+            self._due(ts, labels, rows)
+            group = list(group)
+            for event in group:
+                kind = event["type"]
+                if kind is EventType.CLICK:
+                    user_features, pair_features = users.features(event["user_id"], event["streamer_id"], ts)
+                    row = {
+                        "click_id": event["id"],
+                        "user_id": event["user_id"],
+                        "streamer_id": event["streamer_id"],
+                        "live_id": event["live_id"],
+                        "click_ts": ts,
+                        "features": (
+                            china_hour(ts),
+                            china_weekday(ts),
+                            *user_features,
+                            *pair_features,
+                            *event["streamer_features"],
+                        ),
+                    }
+                    book.open(event, segment_of(user_features, pair_features), row)
+                elif kind is EventType.GIFT:
+                    orphan = book.credit(event)
+                    if orphan is not None:
+                        labels.append(orphan)
+                elif kind is EventType.DWELL:
+                    label = book.leave(event)
+                    if label is not None:
+                        labels.append(label)
+            for event in group:
+                users.learn(event)
+        self._due(watermark, labels, rows)
+        if watermark >= self.next_sweep:
+            users.expire(watermark)
+            self.next_sweep = watermark + sweep_interval(users.ttl_ms)
+        out: list[tuple[str, Any]] = []
+        if labels:
+            out.append((LABEL, labels))
+        if rows:
+            out.append((TRAINING, rows))
+        return out
+
+    def _due(self, before_ms: int, labels: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+        due_labels, due_rows = self.labels.due(before_ms)
+        labels.extend(due_labels)
+        for row in due_rows:
+            features = row.pop("features")
+            row.update(zip(FEATURES, features, strict=True))
+            rows.append(row)
