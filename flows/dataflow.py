@@ -8,14 +8,13 @@ events ─ decode ─┬─ dead letters
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, TextIO
 
 import bytewax.operators as op
 from bytewax.connectors.kafka import KafkaSink, KafkaSource
 from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
 
-from features.columns import TRAINING_SCHEMA
 from flows.kafka_io import (
     CONSUMER_CONFIG,
     deadletter_message,
@@ -24,14 +23,13 @@ from flows.kafka_io import (
     raw_from_kafka,
     training_message,
 )
-from flows.parquet_io import DEADLETTER_SCHEMA, ParquetEventSource, ParquetSink
+from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
 from flows.settings import FlowSettings
 from flows.stage_logic import builder
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
 from giftlive.stages.decode import decode_batch
 from giftlive.stages.streamer_stage import StreamerStage
 from giftlive.stages.user_stage import UserStage
-from labels.records import LABEL_SCHEMA
 
 
 def build_flow(
@@ -39,6 +37,7 @@ def build_flow(
     source: Source | None = None,
     senders: int | None = None,
     sinks: dict[str, Any] | None = None,
+    progress: TextIO | None = None,
 ) -> Dataflow:
     """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
     (one per LABEL / TRAINING / DEAD_LETTER, each taking records) to run it in memory."""
@@ -46,7 +45,7 @@ def build_flow(
     from_kafka = source is None and settings.events_path is None
     if source is None:
         if settings.events_path is not None:
-            source, senders = ParquetEventSource(settings.events_path, settings.batch_size), 1
+            source, senders = ParquetEventSource(settings.events_path, settings.batch_size, progress), 1
         else:
             assert settings.bootstrap is not None
             source = KafkaSource(
@@ -108,11 +107,7 @@ def _is_kind(kind: str, item: tuple[str, Any]) -> bool:
     return item[0] == kind
 
 
-_FILES = {
-    DEAD_LETTER: ("deadletter.parquet", DEADLETTER_SCHEMA),
-    LABEL: ("labels.parquet", LABEL_SCHEMA),
-    TRAINING: ("training.parquet", TRAINING_SCHEMA),
-}
+_FILES = {DEAD_LETTER: "deadletter.parquet", LABEL: "labels.parquet", TRAINING: "training.parquet"}
 _MESSAGES = {DEAD_LETTER: deadletter_message, LABEL: label_message, TRAINING: training_message}
 
 
@@ -123,8 +118,8 @@ def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, An
         op.output(f"{name}_out", op.flat_map(f"{name}_records", stream, _value), sinks[kind])
         return
     if settings.out_dir is not None:
-        file_name, schema = _FILES[kind]
-        op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / file_name, schema))
+        file_name = _FILES[kind]
+        op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / file_name, OUTPUT_FILES[file_name]))
     if settings.bootstrap is not None and settings.events_path is None:
         topic = {
             DEAD_LETTER: settings.deadletter_topic,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
+from features.columns import TRAINING_SCHEMA
 from giftlive.events import COLUMNS, encode, kafka_key
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord
+from labels.records import LABEL_SCHEMA
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log
 
@@ -26,10 +30,39 @@ DEADLETTER_SCHEMA = pa.schema(
 )
 
 
+class _Progress:
+    """A line on stderr every few seconds: events read, rate, event time reached, ETA."""
+
+    def __init__(self, out: TextIO, total: int, every_s: float = 5.0) -> None:
+        self._out, self._total, self._every = out, total, every_s
+        self._start = self._last = time.monotonic()
+
+    def maybe(self, rows: int, last_ts: int | None, done: bool = False) -> None:
+        now = time.monotonic()
+        if not done and now - self._last < self._every:
+            return
+        self._last = now
+        elapsed = max(now - self._start, 1e-9)
+        rate = rows / elapsed
+        eta = (self._total - rows) / rate if rate > 0 else 0.0
+        when = (
+            "-" if last_ts is None else datetime.fromtimestamp(last_ts / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        )
+        tail = "done" if done else f"ETA {eta:.0f}s"
+        print(
+            f"[{elapsed:7.1f}s] {rows:,} / {self._total:,} events read ({rate:,.0f}/s), "
+            f"event time {when} UTC, {tail}",
+            file=self._out,
+            flush=True,
+        )
+
+
 class _LogPartition(StatefulSourcePartition[RawRecord, int]):
-    def __init__(self, path: Path, batch_size: int, start_row: int) -> None:
+    def __init__(self, path: Path, batch_size: int, start_row: int, progress: TextIO | None) -> None:
         self._log = open_event_log(path)
+        self._progress = None if progress is None else _Progress(progress, self._log.metadata.num_rows)
         self._row = start_row
+        self._last_ts: int | None = None
         self._batches = self._log.iter_batches(batch_size=batch_size, columns=list(COLUMNS))
         self._ended = False
         skip = start_row
@@ -49,6 +82,8 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
         self._carry = None
         if batch is None:
             self._ended = True
+            if self._progress is not None:
+                self._progress.maybe(self._row, self._last_ts, done=True)
             return [RawRecord(0, self._row, None, None, END_OF_PARTITION)]
         encoded = encode_batch(batch)
         if encoded is None:  # a string needs JSON escaping: encode row by row
@@ -57,6 +92,9 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
         values, keys = encoded
         start = self._row
         self._row += len(values)
+        if self._progress is not None and batch.num_rows:
+            self._last_ts = batch.column("ts")[-1].as_py()
+            self._progress.maybe(self._row, self._last_ts)
         return [RawRecord(0, start + i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
 
     def snapshot(self) -> int:
@@ -66,16 +104,17 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
 class ParquetEventSource(FixedPartitionedSource[RawRecord, int]):
     """The log read in file order by one partition; ends with an end-of-partition marker."""
 
-    def __init__(self, path: Path, batch_size: int = 2_000) -> None:
+    def __init__(self, path: Path, batch_size: int = 2_000, progress: TextIO | None = None) -> None:
         open_event_log(path)  # fail at build time, with a clear message
         self._path = path
         self._batch_size = batch_size
+        self._progress = progress
 
     def list_parts(self) -> list[str]:
         return ["events"]
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _LogPartition:
-        return _LogPartition(self._path, self._batch_size, resume_state or 0)
+        return _LogPartition(self._path, self._batch_size, resume_state or 0, self._progress)
 
 
 class _FilePartition(StatefulSinkPartition[list[dict[str, Any]], None]):
@@ -123,3 +162,19 @@ class ParquetSink(FixedPartitionedSink[list[dict[str, Any]], None]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: None) -> _FilePartition:
         return _FilePartition(self._path, self._schema, self._rows_per_group)
+
+
+OUTPUT_FILES: dict[str, pa.Schema] = {
+    "training.parquet": TRAINING_SCHEMA,
+    "labels.parquet": LABEL_SCHEMA,
+    "deadletter.parquet": DEADLETTER_SCHEMA,
+}
+
+
+def write_missing_outputs(out_dir: Path) -> None:
+    """Bytewax builds a sink at its first record: write empty files for the outputs that had none."""
+    for name, schema in OUTPUT_FILES.items():
+        path = out_dir / name
+        if not path.exists():
+            out_dir.mkdir(parents=True, exist_ok=True)
+            pq.write_table(schema.empty_table(), path)
