@@ -50,8 +50,12 @@ class StreamerStage:
         book = self.book
         for _ts, group in groupby(released, key=_TS):
             history = []
+            ends = []
             for event in group:
                 kind = event["type"]
+                if kind is EventType.ROOM_END:
+                    ends.append(event)  # last in its millisecond: after that millisecond's clicks are counted
+                    continue
                 if kind in ROOM_EVENT_TYPES:
                     book.apply_room_event(event)
                     continue
@@ -62,6 +66,8 @@ class StreamerStage:
                 per_shard[event["user_id"] % shards].append(event)
             for event in history:
                 book.learn(event)
+            for event in ends:
+                book.apply_room_event(event)
         watermark = self.merge.released_to
         if watermark >= self.next_sweep:
             book.expire(watermark)
