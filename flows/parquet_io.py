@@ -57,45 +57,57 @@ class _Progress:
         )
 
 
+_READ_ROWS = 65_536  # Arrow batch read and encoded at once: pyarrow.compute has a fixed cost per call
+
+
 class _LogPartition(StatefulSourcePartition[RawRecord, int]):
+    """Reads and encodes big Arrow batches, hands them to Bytewax ``batch_size`` records at a time."""
+
     def __init__(self, path: Path, batch_size: int, start_row: int, progress: TextIO | None) -> None:
         self._log = open_event_log(path)
         self._progress = None if progress is None else _Progress(progress, self._log.metadata.num_rows)
-        self._row = start_row
+        self._batch_size = batch_size
+        self._row = start_row  # next row to hand out: the resume state
         self._last_ts: int | None = None
-        self._batches = self._log.iter_batches(batch_size=batch_size, columns=list(COLUMNS))
+        self._batches = self._log.iter_batches(batch_size=_READ_ROWS, columns=list(COLUMNS))
+        self._pending: list[RawRecord] = []
         self._ended = False
-        skip = start_row
-        self._carry: pa.RecordBatch | None = None
-        while skip > 0:  # resume: drop the rows already emitted
+        read = 0
+        while read < start_row:  # resume: skip the rows already handed out
             batch = next(self._batches, None)
             if batch is None:
                 break
-            if batch.num_rows > skip:
-                self._carry = batch.slice(skip)
-            skip -= min(skip, batch.num_rows)
+            if read + batch.num_rows > start_row:
+                self._pending = self._encode(batch, read)[start_row - read :]
+            read += batch.num_rows
 
-    def next_batch(self) -> list[RawRecord]:
-        if self._ended:
-            raise StopIteration
-        batch = self._carry if self._carry is not None else next(self._batches, None)
-        self._carry = None
-        if batch is None:
-            self._ended = True
-            if self._progress is not None:
-                self._progress.maybe(self._row, self._last_ts, done=True)
-            return [RawRecord(0, self._row, None, None, END_OF_PARTITION)]
+    def _encode(self, batch: pa.RecordBatch, first_row: int) -> list[RawRecord]:
         encoded = encode_batch(batch)
         if encoded is None:  # a string needs JSON escaping: encode row by row
             rows = batch.to_pylist()
             encoded = ([encode(r) for r in rows], [kafka_key(r) for r in rows])
         values, keys = encoded
-        start = self._row
-        self._row += len(values)
-        if self._progress is not None and batch.num_rows:
+        if batch.num_rows:
             self._last_ts = batch.column("ts")[-1].as_py()
+        return [RawRecord(0, first_row + i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+
+    def next_batch(self) -> list[RawRecord]:
+        if self._ended:
+            raise StopIteration
+        if not self._pending:
+            batch = next(self._batches, None)
+            if batch is None:
+                self._ended = True
+                if self._progress is not None:
+                    self._progress.maybe(self._row, self._last_ts, done=True)
+                return [RawRecord(0, self._row, None, None, END_OF_PARTITION)]
+            self._pending = self._encode(batch, self._row)
+        out = self._pending[: self._batch_size]
+        del self._pending[: self._batch_size]
+        self._row += len(out)
+        if self._progress is not None:
             self._progress.maybe(self._row, self._last_ts)
-        return [RawRecord(0, start + i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+        return out
 
     def snapshot(self) -> int:
         return self._row

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from giftlive.config import DEADLETTER_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, bootstrap_from_env
@@ -83,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from bytewax.run import cli_main
 
+    from evaluation.flow_outputs import summarise_outputs
     from flows.dataflow import build_flow
     from flows.parquet_io import write_missing_outputs
     from flows.settings import FlowSettings
@@ -130,31 +130,8 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     if args.out is not None:
         write_missing_outputs(args.out)
-        _summarise(args.out, elapsed, observe_ms)
+        print(f"done in {elapsed:.1f}s; outputs in {args.out}/")
+        print(summarise_outputs(args.out, f"{observe_ms[0] // 1000}s" if observe_ms else None))
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0
-
-
-def _summarise(out: Path, elapsed: float, observe_ms: tuple[int, ...]) -> None:
-    import pyarrow.parquet as pq
-
-    from evaluation.label_correction import correction_check
-
-    training = pq.read_table(out / "training.parquet", columns=["label_count", "label_amount"])
-    labels = pq.read_table(out / "labels.parquet")
-    dead = pq.read_table(out / "deadletter.parquet", columns=["reason"])
-    kinds = Counter(labels["kind"].to_pylist())
-    gifted = sum(1 for c in training["label_count"].to_pylist() if c)
-    print(f"done in {elapsed:.1f}s; outputs in {out}/")
-    print(f"  training rows   {training.num_rows:,} clicks, {gifted:,} with a gift in the window")
-    print(
-        f"  labels          {kinds.get('provisional', 0):,} provisional, {kinds.get('final', 0):,} final, "
-        f"{kinds.get('orphan', 0):,} orphan gifts"
-    )
-    reasons = Counter(r.split(":")[0] for r in dead["reason"].to_pylist())
-    top = ", ".join(f"{n:,} {reason}" for reason, n in reasons.most_common(3))
-    print(f"  dead letters    {dead.num_rows:,}" + (f" ({top})" if top else ""))
-    if observe_ms and kinds.get("provisional"):
-        point = f"{observe_ms[0] // 1000}s"
-        print(f"  {correction_check(labels, point).summary()}")

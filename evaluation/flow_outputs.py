@@ -1,0 +1,31 @@
+"""A short account of what a flow run wrote: training rows, labels by kind, dead letters by reason, and
+the early-label check (survival-corrected vs naive)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from evaluation.label_correction import correction_check
+
+
+def summarise_outputs(out: Path, point: str | None = "60s") -> str:
+    """Lines describing DIR/training.parquet, labels.parquet and deadletter.parquet."""
+    training = pq.read_table(out / "training.parquet", columns=["label_count"])
+    labels = pq.read_table(out / "labels.parquet")
+    dead = pq.read_table(out / "deadletter.parquet", columns=["reason"])
+    kinds = Counter(labels["kind"].to_pylist())
+    gifted = sum(1 for c in training["label_count"].to_pylist() if c)
+    reasons = Counter(r.split(":")[0] for r in dead["reason"].to_pylist())
+    top = ", ".join(f"{n:,} {reason}" for reason, n in reasons.most_common(3))
+    lines = [
+        f"  training rows   {training.num_rows:,} clicks, {gifted:,} with a gift in the window",
+        f"  labels          {kinds.get('provisional', 0):,} provisional, {kinds.get('final', 0):,} final, "
+        f"{kinds.get('orphan', 0):,} orphan gifts",
+        f"  dead letters    {dead.num_rows:,}" + (f" ({top})" if top else ""),
+    ]
+    if point is not None and kinds.get("provisional"):
+        lines.append(f"  {correction_check(labels, point).summary()}")
+    return "\n".join(lines)
