@@ -1,0 +1,24 @@
+"""The embedded flow over a Parquet log gives identical files with one worker and with two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from bytewax.run import cli_main
+
+from flows.dataflow import build_flow
+from flows.settings import FlowSettings
+from tests.fake_events import write_fake_event_log
+
+
+def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: Path):
+    log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=5)
+    for workers in (1, 2):
+        settings = FlowSettings(events_path=log, out_dir=tmp_path / f"w{workers}", shards=4)
+        cli_main(build_flow(settings), workers_per_process=workers)
+    for name, key in (("training.parquet", "click_id"), ("labels.parquet", "label_id")):
+        one = pq.read_table(tmp_path / "w1" / name).sort_by(key)
+        two = pq.read_table(tmp_path / "w2" / name).sort_by(key)
+        assert one.num_rows > 1_000
+        assert one.equals(two), name
