@@ -16,7 +16,6 @@ from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
 
 from flows.kafka_io import (
-    CONSUMER_CONFIG,
     deadletter_message,
     label_message,
     partition_count,
@@ -52,7 +51,6 @@ def build_flow(
                 [settings.bootstrap],
                 [settings.events_topic],
                 tail=settings.follow,
-                add_config=CONSUMER_CONFIG,
                 batch_size=settings.batch_size,
                 raise_on_errors=False,
             )

@@ -11,8 +11,6 @@ from confluent_kafka.admin import AdminClient
 from giftlive.errors import UserError
 from giftlive.stages.decode import CONTROL_HEADER, RawRecord
 
-CONSUMER_CONFIG = {"fetch.wait.max.ms": "20"}
-
 
 def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
     """A consumed message (or a consumer error about one) as a raw record for decoding."""

@@ -46,6 +46,11 @@ class FlowSettings:
             )
         if self.events_path is not None and self.out_dir is None:
             raise UserError("reading a Parquet event log needs an output folder: set GIFTLIVE_OUT (or --out)")
+        if self.follow and self.out_dir is not None:
+            raise UserError(
+                "a tailing flow (GIFTLIVE_FOLLOW=1 / --follow) never reaches the end of its input, so it "
+                "cannot finish Parquet files: drop GIFTLIVE_OUT / --out and read the output topics instead"
+            )
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
 

@@ -4,13 +4,19 @@ Rerunnable by construction: ids and keys come from the log, so a second run prod
 same partitions and consumers drop the duplicates by id. Paced mode (``speed=X``) is honest: event time
 advances X times faster than wall time *including* idle gaps (nights, quiet hours), so a 21-day log at
 speed 1000 takes about 30 minutes whatever its density. Use max speed to skip gaps.
+
+Once every event is delivered, the replay writes one end-of-partition control record to every partition of
+the topic (empty value, no key, header ``giftlive-control: end-of-partition``): a flow that tails the topic
+then knows each partition is finished and closes its pending label windows instead of waiting for event
+time that will never come. Anything else that reads the topic must skip records carrying that header.
+A flow that has read the markers treats the topic as finished: events replayed into it afterwards are late.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +31,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from giftlive.config import DEFAULT_PARTITIONS, EVENTS_TOPIC
 from giftlive.errors import UserError
 from giftlive.events import COLUMNS, EventType, encode, kafka_key
+from giftlive.stages.decode import CONTROL_HEADER, END_OF_PARTITION
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log, resolve_event_log
 from replay.kafka_topics import ensure_topics
@@ -33,6 +40,7 @@ READ_BATCH_ROWS = 65_536
 _POLL_EVERY = 1024  # produce() calls between poll(0)/clock checks; a power of two
 _LABELS = tuple(t.label for t in EventType)  # index = EventType value
 FLUSH_TIMEOUT_S = 60.0
+END_MARKER_HEADERS = [(CONTROL_HEADER, END_OF_PARTITION.encode())]
 
 
 def producer_config(bootstrap: str) -> dict[str, Any]:
@@ -56,13 +64,15 @@ def producer_config(bootstrap: str) -> dict[str, Any]:
 
 @dataclass
 class ReplayReport:
-    """What a replay did; ``delivered == sent`` on success (failures raise)."""
+    """What a replay did; ``delivered == sent`` on success (failures raise). ``sent`` and ``delivered``
+    count events only; ``markers`` counts the end-of-partition control records written after them."""
 
     source: Path
     topic: str
     bootstrap: str
     sent: int = 0
     delivered: int = 0
+    markers: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     first_ts: int | None = None
     last_ts: int | None = None
@@ -75,9 +85,10 @@ class ReplayReport:
     def summary(self) -> str:
         types = ", ".join(f"{k} {v:,}" for k, v in self.by_type.items() if v)
         span = f"{iso_ms(self.first_ts)} .. {iso_ms(self.last_ts)}" if self.first_ts is not None else "empty"
+        markers = f"; {self.markers} end-of-partition markers" if self.markers else ""
         return (
             f"replayed {self.delivered:,} events to {self.topic} at {self.bootstrap} in {self.wall_s:.1f} s "
-            f"({self.events_per_s:,.0f} events/s); event time {span}; {types}"
+            f"({self.events_per_s:,.0f} events/s); event time {span}; {types}{markers}"
         )
 
 
@@ -196,11 +207,14 @@ def replay_events(
     speed: float | None = None,
     partitions: int = DEFAULT_PARTITIONS,
     progress: bool = True,
+    end_markers: bool = True,
 ) -> ReplayReport:
     """Produce every event of ``event_log`` (a .parquet log or a KuaiLive directory) to ``topic``.
 
     ``speed=None`` is max speed; ``speed=X`` keeps event-time elapsed / X ~= wall time elapsed. Missing topics
-    are created with ``partitions``. Raises UserError if any record is not delivered.
+    are created with ``partitions``. With ``end_markers`` (the default), once every event is delivered one
+    end-of-partition control record goes to every partition of the topic (see the module docstring).
+    Raises UserError if any record is not delivered.
     """
     if speed is not None and not speed > 0:
         raise UserError(f"--speed must be > 0, got {speed}")
@@ -262,7 +276,43 @@ def replay_events(
             f"{failed:,} of {sent:,} events were not delivered to {topic} at {bootstrap}: {reasons}. "
             "Rerunning is safe (ids are deterministic)"
         )
+    if end_markers:
+        report.markers = _send_end_markers(producer, topic, bootstrap, failures, lambda: failed)
+        report.wall_s = time.monotonic() - t_wall0
     return report
+
+
+def _send_end_markers(
+    producer: Producer, topic: str, bootstrap: str, failures: list[KafkaError], failed: Callable[[], int]
+) -> int:
+    """One end-of-partition control record to every partition of ``topic``, after all events are delivered
+    (so each marker is the last record of its partition); returns how many were written."""
+    try:
+        meta = producer.list_topics(topic, timeout=10).topics.get(topic)
+    except KafkaException as exc:
+        raise UserError(
+            f"cannot read the partitions of {topic} at {bootstrap}: {exc.args[0].str()}"
+        ) from None
+    if meta is None or meta.error is not None or not meta.partitions:
+        raise UserError(f"topic {topic} vanished from {bootstrap} during the replay; no end markers written")
+    before = failed()
+    try:
+        for partition in sorted(meta.partitions):
+            producer.produce(topic, value=b"", key=None, partition=partition, headers=END_MARKER_HEADERS)
+        remaining = producer.flush(FLUSH_TIMEOUT_S)
+    except KafkaException as exc:
+        raise UserError(
+            f"writing end markers to {topic} at {bootstrap} failed: {exc.args[0].str()}"
+        ) from None
+    lost = failed() - before + remaining
+    if lost:
+        reasons = "; ".join(sorted({e.str() for e in failures})) or "still undelivered at the flush timeout"
+        raise UserError(
+            f"{lost} of {len(meta.partitions)} end-of-partition markers were not delivered to {topic} at "
+            f"{bootstrap}: {reasons}. Every event was delivered, but a tailing flow keeps the last label "
+            "windows open until each partition has its marker"
+        )
+    return len(meta.partitions)
 
 
 def _produce_blocking(produce: Any, poll: Any, topic: str, value: bytes, key: bytes) -> None:

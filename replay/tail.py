@@ -2,6 +2,9 @@
 
 The tail reads by assignment (every partition, no consumer group join, no commits), so it never disturbs the
 flow's consumer groups and starts immediately; the group id is unique only because librdkafka requires one.
+
+Control records (header ``giftlive-control``, e.g. the end-of-partition marker a replay writes after its last
+event) are not data: the readable output shows them as one ``control ...`` line, ``--json`` skips them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, 
 
 from giftlive.errors import UserError
 from giftlive.events import TYPE_BY_NAME
+from giftlive.stages.decode import CONTROL_HEADER
 from replay.kafka_topics import check_reachable
 
 _EVENT_FIELDS = ("user_id", "streamer_id", "live_id")
@@ -45,6 +49,19 @@ def format_record(value: bytes | None, as_json: bool = False) -> str:
     if record.get("type") in TYPE_BY_NAME and "ts" in record:
         return _format_event(record)
     return " ".join(f"{k}={_scalar(k, v)}" for k, v in record.items())
+
+
+def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
+    """The value of a record's control header (e.g. ``end-of-partition``), or None for a data record."""
+    for name, value in headers or ():
+        if name == CONTROL_HEADER:
+            return (value or b"").decode("utf-8", errors="replace")
+    return None
+
+
+def format_control(marker: str, partition: int, offset: int) -> str:
+    """``control end-of-partition partition=2 offset=6410``: a marker, never mistaken for a record."""
+    return f"control {marker} partition={partition} offset={offset}"
 
 
 def _format_event(record: dict[str, Any]) -> str:
@@ -120,7 +137,11 @@ def tail(
                     raise UserError(f"reading {topic} at {bootstrap} failed: {error.str()}")
                 if not_before and msg.timestamp()[1] < not_before.get(msg.partition(), -1):
                     continue  # older than the tail: only reached because the broker's end offset was wrong
-                lines.append(format_record(msg.value(), as_json))
+                marker = control_marker(msg.headers())
+                if marker is None:
+                    lines.append(format_record(msg.value(), as_json))
+                elif not as_json:
+                    lines.append(format_control(marker, msg.partition(), msg.offset()))
             if lines:
                 out.write("\n".join(lines) + "\n")
                 out.flush()

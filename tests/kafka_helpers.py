@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from giftlive.stages.decode import CONTROL_HEADER
+
 
 @dataclass(frozen=True)
 class Record:
@@ -15,13 +17,26 @@ class Record:
     offset: int
     key: bytes | None
     value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def control(self) -> str | None:
+        """The control marker (e.g. ``end-of-partition``) if this is a control record, else None."""
+        for name, value in self.headers:
+            if name == CONTROL_HEADER:
+                return value.decode()
+        return None
 
 
-def consume_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[Record]:
+def consume_all(
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0, controls: bool = False
+) -> list[Record]:
     """Every record of ``topic`` from the start, once ``expected`` have arrived; AssertionError on timeout.
 
-    Keeps reading briefly after reaching the count (until every partition reports EOF) so extra records
-    show up as a wrong count instead of being silently missed.
+    Control records (the replay's end-of-partition markers) are data for no one but the flow: they are
+    dropped and not counted unless ``controls`` is set. Keeps reading briefly after reaching the count
+    (until every partition reports EOF) so extra records show up as a wrong count instead of being silently
+    missed.
     """
     consumer = Consumer(
         {
@@ -47,7 +62,11 @@ def consume_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 60
                     at_eof.add(msg.partition())
                     continue
                 at_eof.discard(msg.partition())
-                records.append(Record(msg.partition(), msg.offset(), msg.key(), msg.value()))
+                record = Record(
+                    msg.partition(), msg.offset(), msg.key(), msg.value(), tuple(msg.headers() or ())
+                )
+                if controls or record.control is None:
+                    records.append(record)
             if len(records) >= expected and len(at_eof) == len(partitions):
                 return records
         raise AssertionError(f"read {len(records):,} of {expected:,} records from {topic} in {timeout_s} s")

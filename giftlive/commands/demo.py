@@ -2,7 +2,8 @@
 
 Synthesize the default world (reused when already there with the same parameters), print its statistics
 beside KuaiLive's, convert it to the canonical event log, start the local broker (or use KAFKA_BOOTSTRAP),
-replay the log into Kafka, tail a few decoded records back and print a summary.
+replay the log into Kafka, tail a few decoded records back, run the dataflow over the topic (features,
+delayed labels, training table to Kafka and to Parquet) and print a summary.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ import json
 import time
 from pathlib import Path
 
-from giftlive.config import EVENTS_TOPIC
+from giftlive.config import (
+    DEADLETTER_TOPIC,
+    DEFAULT_PARTITIONS,
+    EVENTS_TOPIC,
+    LABELS_TOPIC,
+    TRAINING_TOPIC,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "demo",
-        help="run the main job on the embedded default (synthetic world -> local broker -> replay -> tail)",
+        help="the main job on the embedded default: synthetic world -> local broker -> replay -> dataflow",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -33,7 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from bytewax.testing import run_main
+
+    from evaluation.flow_outputs import summarise_outputs
+    from flows.dataflow import build_flow
+    from flows.parquet_io import write_missing_outputs
+    from flows.settings import FlowSettings
     from replay.broker import broker_for
+    from replay.kafka_topics import ensure_topics
     from replay.kuailive_convert import convert, print_report
     from replay.kuailive_stats import compute_stats, format_stats
     from replay.producer import replay_events
@@ -48,29 +62,39 @@ def run_demo(args: argparse.Namespace) -> int:
     stamp = world / "truth" / "params.json"
     wanted = json.dumps(params.__dict__, sort_keys=True)
     if stamp.exists() and json.dumps(json.loads(stamp.read_text()), sort_keys=True) == wanted:
-        print(f"[1/5] reusing the synthetic world in {world}")
+        print(f"[1/6] reusing the synthetic world in {world}")
     else:
-        print(f"[1/5] synthesizing the default world into {world}")
+        print(f"[1/6] synthesizing the default world into {world}")
         synthesize(world, params, progress=True)
 
-    print("\n[2/5] its statistics beside KuaiLive's")
+    print("\n[2/6] its statistics beside KuaiLive's")
     stats = compute_stats(world)
     print(format_stats(stats))
 
-    print("\n[3/5] converting to the canonical event log")
+    print("\n[3/6] converting to the canonical event log")
     events = out / "events.parquet"
     report = convert(world, events, progress=True)
     print_report(report)
 
-    print("\n[4/5] replaying into Kafka")
+    print("\n[4/6] replaying into Kafka")
     with broker_for(None) as bootstrap:
         print(f"broker: {bootstrap}")
         replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True)
         print(replayed.summary())
-        print(f"\n[5/5] tailing {args.tail} records back from {EVENTS_TOPIC}")
+        print(f"\n[5/6] tailing {args.tail} records back from {EVENTS_TOPIC}")
         buffer = io.StringIO()
         shown = tail(EVENTS_TOPIC, bootstrap, from_beginning=True, limit=args.tail, timeout_s=15, out=buffer)
         print(buffer.getvalue(), end="")
+
+        print(f"\n[6/6] running the dataflow over {EVENTS_TOPIC} (labels, training rows, dead letters)")
+        flow_out = out / "flow"
+        flow_started = time.monotonic()
+        ensure_topics(bootstrap, [LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC], DEFAULT_PARTITIONS)
+        run_main(build_flow(FlowSettings(bootstrap=bootstrap, out_dir=flow_out)))
+        write_missing_outputs(flow_out)
+        flow_s = time.monotonic() - flow_started
+        flow_summary = summarise_outputs(flow_out)
+        print(flow_summary)
 
     print("\nsummary")
     print(f"  world              {world} ({stats['users']:,} users, {stats['streamers']:,} streamers)")
@@ -79,6 +103,11 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  events replayed    {replayed.delivered:,} at {replayed.events_per_s:,.0f} events/s")
     print("  by type            " + ", ".join(f"{k} {v:,}" for k, v in sorted(replayed.by_type.items())))
     print(f"  tailed back        {shown} records")
-    print(f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet)")
+    print(
+        f"  dataflow           {replayed.delivered:,} events in {flow_s:.0f}s "
+        f"({replayed.delivered / flow_s:,.0f} events/s), Kafka -> flow -> Kafka and {flow_out}/"
+    )
+    print(flow_summary)
+    print(f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/)")
     print(f"  total time         {time.monotonic() - started:.0f}s")
     return 0

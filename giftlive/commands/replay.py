@@ -18,6 +18,10 @@ examples:
 
 Replaying twice is safe: ids and keys come from the log, so consumers drop the duplicates.
 --speed X keeps event time running X times faster than wall time, idle gaps included.
+After the last event every partition gets an end-of-partition control record (empty value, header
+giftlive-control: end-of-partition) unless --no-end-markers is given. A flow that has read the markers treats
+the partition as finished: events replayed into the same topic afterwards are dead-lettered as late, so
+replay more events into a fresh topic, or pass --no-end-markers to every replay but the last.
 """
 
 
@@ -57,6 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"partitions if the topic must be created (default: {DEFAULT_PARTITIONS})",
     )
     parser.add_argument("--topic", default=EVENTS_TOPIC, metavar="T", help=f"topic (default: {EVENTS_TOPIC})")
+    parser.add_argument(
+        "--no-end-markers",
+        dest="end_markers",
+        action="store_false",
+        help="do not write the end-of-partition control record to every partition after the last event. "
+        "The markers let a flow that tails the topic close its label windows once the replay is over; "
+        "consumers that tail the topic must skip records with the giftlive-control header",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -80,7 +92,13 @@ def _run(args: argparse.Namespace) -> int:
     bootstrap = require_bootstrap(args.bootstrap)
     check_reachable(bootstrap)
     report = replay_events(
-        args.source, bootstrap, topic=args.topic, speed=args.speed, partitions=args.partitions, progress=True
+        args.source,
+        bootstrap,
+        topic=args.topic,
+        speed=args.speed,
+        partitions=args.partitions,
+        progress=True,
+        end_markers=args.end_markers,
     )
     print(report.summary(), file=sys.stderr)
     return 0

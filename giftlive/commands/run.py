@@ -15,6 +15,7 @@ examples:
   giftlive run --events runs/demo/events.parquet --out runs/flow     # embedded: no broker, Parquet out
   giftlive run --bootstrap 127.0.0.1:9092 --out runs/flow            # read giftlive.events to its end
   KAFKA_BOOTSTRAP=127.0.0.1:9092 giftlive run --follow               # production: tail until Ctrl-C
+                                                          # (topics only: Parquet needs an end of input)
 
 outputs (Parquet with --out; topics giftlive.labels, giftlive.training, giftlive.deadletter with a broker):
   training.parquet    one row per valid click: ids, features from strictly before the click, final label
@@ -103,11 +104,6 @@ def _run(args: argparse.Namespace) -> int:
         raise UserError(
             f"--observe {args.observe!r}: give seconds separated by commas, e.g. 60,300"
         ) from None
-    if bootstrap is not None:
-        from replay.kafka_topics import check_reachable, ensure_topics
-
-        check_reachable(bootstrap)
-        ensure_topics(bootstrap, [args.labels_topic, args.training_topic, args.deadletter_topic], 4)
     settings = FlowSettings(
         events_path=events,
         out_dir=args.out,
@@ -123,6 +119,11 @@ def _run(args: argparse.Namespace) -> int:
         window_ms=int(args.window * 1000),
         observe_ms=observe_ms,
     )
+    if bootstrap is not None:
+        from replay.kafka_topics import check_reachable, ensure_topics
+
+        check_reachable(bootstrap)
+        ensure_topics(bootstrap, [args.labels_topic, args.training_topic, args.deadletter_topic], 4)
     started = time.monotonic()
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)

@@ -16,7 +16,7 @@ from features.user_book import DEFAULT_TTL_MS, sweep_interval
 from giftlive.events import ROOM_EVENT_TYPES, EventType, encode
 from giftlive.stages import DEAD_LETTER, Packet
 from giftlive.stages.decode import dead_letter
-from giftlive.stream_time import WatermarkMerge
+from giftlive.stream_time import END_OF_TIME, WatermarkMerge
 
 _TS = itemgetter("ts")
 
@@ -83,7 +83,12 @@ def accept(merge: WatermarkMerge, packets: list[Packet], where: str) -> list[dic
     late = []
     for packet in packets:
         for event in merge.push(packet.sender, packet.watermark, packet.events):
-            lag = merge.released_to - event["ts"]
-            reason = f"late: {lag} ms behind the event-time watermark at {where}; raise the allowed lateness"
+            if merge.released_to >= END_OF_TIME:
+                reason = f"late: arrived after every partition's end-of-partition marker at {where}"
+            else:
+                lag = merge.released_to - event["ts"]
+                reason = (
+                    f"late: {lag} ms behind the event-time watermark at {where}; raise the allowed lateness"
+                )
             late.append(dead_letter(reason, encode(event), where))
     return late

@@ -1,4 +1,4 @@
-"""Hand-built event sequences through the real dataflow (bytewax.testing), with expected features and labels."""
+"""Hand-built event sequences through the real dataflow (bytewax.testing): expected features and labels."""
 
 from __future__ import annotations
 
@@ -181,7 +181,8 @@ def test_an_event_later_than_the_allowed_lateness_is_dead_lettered_not_dropped()
             "'amount' must be >= 0",
         ),
         (
-            b'{"v": 1, "id": "c9", "type": "click", "ts": "noon", "user_id": 1, "streamer_id": 1, "live_id": 1}',
+            b'{"v": 1, "id": "c9", "type": "click", "ts": "noon", "user_id": 1, "streamer_id": 1, '
+            b'"live_id": 1}',
             "'ts' must be an integer",
         ),
         (b"[1, 2]", "JSON object"),

@@ -10,8 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from giftlive.cli import main
 from giftlive.errors import UserError
 from giftlive.events import ARROW_SCHEMA, EventType, decode, kafka_key
+from giftlive.stages.decode import END_OF_PARTITION
+from replay.kafka_topics import ensure_topics
 from replay.kuailive_convert import convert
 from replay.producer import replay_events
 from replay.synth.params import WorldParams
@@ -54,6 +57,7 @@ def test_replay_round_trip_keeps_every_event_and_per_user_order(
     rows = pq.ParquetFile(event_log).metadata.num_rows
     assert rows >= 100_000
     assert report.sent == report.delivered == rows
+    assert report.markers == 4
     assert sum(report.by_type.values()) == rows
     assert all(report.by_type[t.label] > 0 for t in EventType)
 
@@ -134,3 +138,46 @@ def test_strings_needing_json_escapes_round_trip(tmp_path: Path, kafka_bootstrap
         if event["type"] is EventType.ROOM_START:
             assert event["category"] == 'live "music"\n\\'
         assert event["id"] in expected
+
+
+def test_end_markers_close_every_partition_after_its_last_event(
+    tmp_path: Path, kafka_bootstrap: str, topic_name
+) -> None:
+    """A tailing flow closes its windows only once every partition has ended, so each partition of the
+    topic as it exists (3 here, not the 4 asked for) must end with exactly one marker, and markers are
+    not events."""
+    path = write_fake_event_log(tmp_path / "small.parquet", 400, seed=4)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    topic = topic_name()
+    ensure_topics(kafka_bootstrap, [topic], partitions=3)
+    report = replay_events(path, kafka_bootstrap, topic=topic, partitions=4, progress=False)
+    assert report.sent == report.delivered == sum(report.by_type.values()) == rows
+    assert report.markers == 3
+    assert "3 end-of-partition markers" in report.summary()
+
+    records = consume_all(kafka_bootstrap, topic, expected=rows + 3, timeout_s=30, controls=True)
+    assert len(records) == rows + 3
+    markers = [r for r in records if r.control is not None]
+    assert sorted(r.partition for r in markers) == [0, 1, 2]
+    for marker in markers:
+        assert marker.control == END_OF_PARTITION
+        assert marker.key is None and marker.value in (b"", None)
+        assert marker.offset == max(r.offset for r in records if r.partition == marker.partition)
+    assert sorted(decode(r.value)["id"] for r in records if r.control is None) == sorted(
+        pq.read_table(path, columns=["id"]).column("id").to_pylist()
+    )
+    # The default reader drops them: callers counting events are not thrown off.
+    assert len(consume_all(kafka_bootstrap, topic, expected=rows, timeout_s=30)) == rows
+
+
+def test_no_end_markers_flag_writes_events_only(
+    tmp_path: Path, kafka_bootstrap: str, topic_name, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fake_event_log(tmp_path / "small.parquet", 200, seed=6)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    topic = topic_name()
+    code = main(["replay", str(path), "--bootstrap", kafka_bootstrap, "--topic", topic, "--no-end-markers"])
+    assert code == 0
+    assert "end-of-partition" not in capsys.readouterr().err
+    records = consume_all(kafka_bootstrap, topic, expected=rows, timeout_s=30, controls=True)
+    assert len(records) == rows and all(r.control is None for r in records)

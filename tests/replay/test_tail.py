@@ -71,8 +71,37 @@ def test_tail_idle_timeout_reads_everything_then_stops(
     topic, ids = replayed
     monkeypatch.setenv("KAFKA_BOOTSTRAP", kafka_bootstrap)
     assert main(["tail", topic, "--from-beginning", "--idle-timeout", "1"]) == 0
-    seen = {line.rsplit("id=", 1)[1] for line in capsys.readouterr().out.splitlines()}
+    lines = capsys.readouterr().out.splitlines()
+    controls = [line for line in lines if line.startswith("control ")]
+    seen = {line.rsplit("id=", 1)[1] for line in lines if not line.startswith("control ")}
     assert seen == ids
+    # The replay's end markers, one per partition, are labelled instead of printed as broken records.
+    assert sorted(line.split()[2] for line in controls) == [f"partition={p}" for p in range(4)]
+    assert all(line.startswith("control end-of-partition partition=") for line in controls)
+
+
+def test_tail_json_skips_control_records(
+    replayed: tuple[str, set[str]], kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scripts piping --json into jq get JSON lines only, not the markers' empty values."""
+    topic, ids = replayed
+    assert (
+        main(
+            [
+                "tail",
+                topic,
+                "--bootstrap",
+                kafka_bootstrap,
+                "--from-beginning",
+                "--idle-timeout",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    records = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["id"] for r in records} == ids
 
 
 def test_tail_from_now_skips_old_records(kafka_bootstrap: str, topic_name) -> None:
