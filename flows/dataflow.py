@@ -23,12 +23,14 @@ from flows.kafka_io import (
     training_message,
 )
 from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
+from flows.progress import Progress
 from flows.settings import FlowSettings
 from flows.stage_logic import builder
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
 from giftlive.stages.decode import decode_batch
 from giftlive.stages.streamer_stage import StreamerStage
 from giftlive.stages.user_stage import UserStage
+from giftlive.stream_time import END_OF_TIME
 
 
 def build_flow(
@@ -42,9 +44,11 @@ def build_flow(
     (one per LABEL / TRAINING / DEAD_LETTER, each taking records) to run it in memory."""
     flow = Dataflow("giftlive")
     from_kafka = source is None and settings.events_path is None
+    total = None
     if source is None:
         if settings.events_path is not None:
-            source, senders = ParquetEventSource(settings.events_path, settings.batch_size, progress), 1
+            source, senders = ParquetEventSource(settings.events_path, settings.batch_size), 1
+            total = source.rows
         else:
             assert settings.bootstrap is not None
             source = KafkaSource(
@@ -59,21 +63,25 @@ def build_flow(
         raise ValueError("a custom source needs its number of senders (partitions)")
     raw = op.input("events", flow, source)
     convert = raw_from_kafka if from_kafka else None
+    reporter = Progress(progress, total) if progress is not None else None
     decoded = op.flat_map_batch(
-        "decode", raw, partial(_decode, convert, settings.shards, settings.lateness_ms)
+        "decode", raw, partial(_decode, convert, settings.shards, settings.lateness_ms, reporter)
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
     s_count, u_count = settings.shards, settings.shards
     from_streamers = op.stateful_batch(
         "streamer_stage",
         to_streamers,
-        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms)),
+        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms), settings.snapshots),
     )
     to_users = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
     from_users = op.stateful_batch(
         "user_stage",
         to_users,
-        builder(lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms)),
+        builder(
+            lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms),
+            settings.snapshots,
+        ),
     )
     _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
     outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
@@ -82,10 +90,16 @@ def build_flow(
     return flow
 
 
-def _decode(convert: Any, shards: int, lateness_ms: int, batch: list) -> list[tuple[str, Any]]:
+def _decode(
+    convert: Any, shards: int, lateness_ms: int, progress: Progress | None, batch: list
+) -> list[tuple[str, Any]]:
     if convert is not None:
         batch = [convert(item) for item in batch]
-    return decode_batch(batch, shards, lateness_ms)
+    items = decode_batch(batch, shards, lateness_ms)
+    if progress is not None:
+        marks = [p.watermark for key, p in items if key[0] != "!" and p.watermark < END_OF_TIME]
+        progress.add(len(batch), max(marks) + lateness_ms if marks else None)
+    return items
 
 
 def _value(keyed: tuple[str, Any]) -> Any:

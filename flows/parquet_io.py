@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,45 +28,16 @@ DEADLETTER_SCHEMA = pa.schema(
 )
 
 
-class _Progress:
-    """A line on stderr every few seconds: events read, rate, event time reached, ETA."""
-
-    def __init__(self, out: TextIO, total: int, every_s: float = 5.0) -> None:
-        self._out, self._total, self._every = out, total, every_s
-        self._start = self._last = time.monotonic()
-
-    def maybe(self, rows: int, last_ts: int | None, done: bool = False) -> None:
-        now = time.monotonic()
-        if not done and now - self._last < self._every:
-            return
-        self._last = now
-        elapsed = max(now - self._start, 1e-9)
-        rate = rows / elapsed
-        eta = (self._total - rows) / rate if rate > 0 else 0.0
-        when = (
-            "-" if last_ts is None else datetime.fromtimestamp(last_ts / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-        )
-        tail = "done" if done else f"ETA {eta:.0f}s"
-        print(
-            f"[{elapsed:7.1f}s] {rows:,} / {self._total:,} events read ({rate:,.0f}/s), "
-            f"event time {when} UTC, {tail}",
-            file=self._out,
-            flush=True,
-        )
-
-
 _READ_ROWS = 65_536  # Arrow batch read and encoded at once: pyarrow.compute has a fixed cost per call
 
 
 class _LogPartition(StatefulSourcePartition[RawRecord, int]):
     """Reads and encodes big Arrow batches, hands them to Bytewax ``batch_size`` records at a time."""
 
-    def __init__(self, path: Path, batch_size: int, start_row: int, progress: TextIO | None) -> None:
+    def __init__(self, path: Path, batch_size: int, start_row: int) -> None:
         self._log = open_event_log(path)
-        self._progress = None if progress is None else _Progress(progress, self._log.metadata.num_rows)
         self._batch_size = batch_size
         self._row = start_row  # next row to hand out: the resume state
-        self._last_ts: int | None = None
         self._batches = self._log.iter_batches(batch_size=_READ_ROWS, columns=list(COLUMNS))
         self._pending: list[RawRecord] = []
         self._ended = False
@@ -87,8 +56,6 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
             rows = batch.to_pylist()
             encoded = ([encode(r) for r in rows], [kafka_key(r) for r in rows])
         values, keys = encoded
-        if batch.num_rows:
-            self._last_ts = batch.column("ts")[-1].as_py()
         return [RawRecord(0, first_row + i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
 
     def next_batch(self) -> list[RawRecord]:
@@ -98,15 +65,11 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
             batch = next(self._batches, None)
             if batch is None:
                 self._ended = True
-                if self._progress is not None:
-                    self._progress.maybe(self._row, self._last_ts, done=True)
                 return [RawRecord(0, self._row, None, None, END_OF_PARTITION)]
             self._pending = self._encode(batch, self._row)
         out = self._pending[: self._batch_size]
         del self._pending[: self._batch_size]
         self._row += len(out)
-        if self._progress is not None:
-            self._progress.maybe(self._row, self._last_ts)
         return out
 
     def snapshot(self) -> int:
@@ -116,17 +79,16 @@ class _LogPartition(StatefulSourcePartition[RawRecord, int]):
 class ParquetEventSource(FixedPartitionedSource[RawRecord, int]):
     """The log read in file order by one partition; ends with an end-of-partition marker."""
 
-    def __init__(self, path: Path, batch_size: int = 2_000, progress: TextIO | None = None) -> None:
-        open_event_log(path)  # fail at build time, with a clear message
+    def __init__(self, path: Path, batch_size: int = 2_000) -> None:
+        self.rows = open_event_log(path).metadata.num_rows  # fails at build time, with a clear message
         self._path = path
         self._batch_size = batch_size
-        self._progress = progress
 
     def list_parts(self) -> list[str]:
         return ["events"]
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _LogPartition:
-        return _LogPartition(self._path, self._batch_size, resume_state or 0, self._progress)
+        return _LogPartition(self._path, self._batch_size, resume_state or 0)
 
 
 class _FilePartition(StatefulSinkPartition[list[dict[str, Any]], None]):

@@ -38,6 +38,7 @@ class FlowSettings:
     window_ms: int = 3_600_000
     observe_ms: tuple[int, ...] = field(default=(60_000,))
     batch_size: int = 2_000
+    snapshots: bool = True
 
     def __post_init__(self) -> None:
         if self.events_path is None and self.bootstrap is None:
@@ -92,6 +93,7 @@ class FlowSettings:
             labels_topic=env.get("GIFTLIVE_LABELS_TOPIC") or LABELS_TOPIC,
             training_topic=env.get("GIFTLIVE_TRAINING_TOPIC") or TRAINING_TOPIC,
             deadletter_topic=env.get("GIFTLIVE_DEADLETTER_TOPIC") or DEADLETTER_TOPIC,
+            snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -107,6 +109,7 @@ class FlowSettings:
             "GIFTLIVE_LABELS_TOPIC": self.labels_topic,
             "GIFTLIVE_TRAINING_TOPIC": self.training_topic,
             "GIFTLIVE_DEADLETTER_TOPIC": self.deadletter_topic,
+            "GIFTLIVE_SNAPSHOTS": "1" if self.snapshots else "0",
         }
         if self.events_path is not None:
             env["GIFTLIVE_EVENTS"] = str(self.events_path)

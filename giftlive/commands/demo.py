@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def run_demo(args: argparse.Namespace) -> int:
         flow_out = out / "flow"
         flow_started = time.monotonic()
         ensure_topics(bootstrap, [LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC], DEFAULT_PARTITIONS)
-        run_main(build_flow(FlowSettings(bootstrap=bootstrap, out_dir=flow_out)))
+        run_main(build_flow(FlowSettings(bootstrap=bootstrap, out_dir=flow_out), progress=sys.stdout))
         write_missing_outputs(flow_out)
         flow_s = time.monotonic() - flow_started
         flow_summary = summarise_outputs(flow_out)

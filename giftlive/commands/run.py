@@ -77,6 +77,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     model.add_argument("--shards", type=int, default=4, metavar="N", help="shards per keyed stage (4)")
     model.add_argument("--workers", type=int, default=1, metavar="N", help="Bytewax worker threads (1)")
+    model.add_argument(
+        "--recovery",
+        type=Path,
+        metavar="DIR",
+        help="Bytewax recovery store (broker mode, without --out): snapshot state every epoch and resume "
+        "from it on the next run (created if missing; without it nothing is snapshotted)",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -118,7 +125,14 @@ def _run(args: argparse.Namespace) -> int:
         ttl_ms=int(args.ttl_hours * 3_600_000),
         window_ms=int(args.window * 1000),
         observe_ms=observe_ms,
+        snapshots=args.recovery is not None,
     )
+    if args.recovery is not None and args.out is not None:
+        raise UserError(
+            "--recovery resumes the topics' outputs (at-least-once, deterministic ids), but Parquet files "
+            "cannot be resumed: drop --out, or drop --recovery and rerun from scratch (it is deterministic)"
+        )
+    recovery = _recovery_store(args.recovery, args.workers) if args.recovery is not None else None
     if bootstrap is not None:
         from replay.kafka_topics import check_reachable, ensure_topics
 
@@ -127,7 +141,9 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
-    cli_main(build_flow(settings, progress=sys.stderr), workers_per_process=args.workers)
+    cli_main(
+        build_flow(settings, progress=sys.stderr), workers_per_process=args.workers, recovery_config=recovery
+    )
     elapsed = time.monotonic() - started
     if args.out is not None:
         write_missing_outputs(args.out)
@@ -136,3 +152,15 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0
+
+
+def _recovery_store(directory: Path, workers: int):  # -> RecoveryConfig
+    """The store in ``directory``, initialised with one partition per worker when new."""
+    from bytewax.recovery import RecoveryConfig, init_db_dir
+
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"--recovery {directory} is a file; give a directory")
+    if not directory.exists() or not any(directory.iterdir()):
+        directory.mkdir(parents=True, exist_ok=True)
+        init_db_dir(directory, workers)
+    return RecoveryConfig(str(directory))
