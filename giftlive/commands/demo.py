@@ -91,7 +91,8 @@ def run_demo(args: argparse.Namespace) -> int:
         flow_out = out / "flow"
         flow_started = time.monotonic()
         ensure_topics(bootstrap, [LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC], DEFAULT_PARTITIONS)
-        run_main(build_flow(FlowSettings(bootstrap=bootstrap, out_dir=flow_out), progress=sys.stdout))
+        settings = FlowSettings(bootstrap=bootstrap, out_dir=flow_out, snapshots=False)  # no recovery store
+        run_main(build_flow(settings, progress=sys.stdout))
         write_missing_outputs(flow_out)
         flow_s = time.monotonic() - flow_started
         flow_summary = summarise_outputs(flow_out)

@@ -12,18 +12,6 @@ LABEL = "!label"
 TRAINING = "!training"
 
 
-def streamer_shard(streamer_id: int, shards: int) -> str:
-    return f"s{streamer_id % shards}"
-
-
-def user_shard(user_id: int, shards: int) -> str:
-    return f"u{user_id % shards}"
-
-
-def shard_index(key: str) -> int:
-    return int(key[1:])
-
-
 class Packet(NamedTuple):
     """Events from one sender to one receiving shard, with the sender's watermark: it will send nothing
     older than ``watermark`` again. The receiver index rides along: Bytewax logic does not know its key."""
