@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from giftlive.compact_state import CompactState
+
 ROOM_FEATURES: tuple[str, ...] = (
     "room_viewers",  # clicks into the room minus leaves (dwell events) so far
     "room_age_s",  # null when the room's start was not seen
@@ -10,7 +12,7 @@ ROOM_FEATURES: tuple[str, ...] = (
 )
 
 
-class LiveRoom:
+class LiveRoom(CompactState):
     __slots__ = ("start_ts", "live_type", "category", "viewers", "last_seen")
 
     def __init__(self) -> None:
@@ -24,10 +26,3 @@ class LiveRoom:
         """ROOM_FEATURES at ``now_ms``."""
         age = None if self.start_ts is None else (now_ms - self.start_ts) / 1000
         return self.viewers, age, self.live_type, self.category
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

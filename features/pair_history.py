@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from giftlive.compact_state import CompactState
+
 PAIR_FEATURES: tuple[str, ...] = (
     "pair_clicks",
     "pair_watch_s",
@@ -15,7 +17,7 @@ PAIR_FEATURES: tuple[str, ...] = (
 NO_PAIR_HISTORY: tuple = (0, 0.0, 0, 0.0, 0.0, None, None)
 
 
-class PairHistory:
+class PairHistory(CompactState):
     """Counts and sums of one (user, streamer) pair; compact because Bytewax snapshots it."""
 
     __slots__ = ("clicks", "watch_ms", "gift_count", "gift_sum", "last_gift_ts", "last_click_ts", "last_seen")
@@ -55,10 +57,3 @@ class PairHistory:
         self.gift_sum += amount
         self.last_gift_ts = ts
         self.last_seen = ts
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from features.decay import ZERO_DECAYED, add_decayed, decayed
+from giftlive.compact_state import CompactState
 
 # A streamer with fewer clicks than this in its (TTL-bounded) history counts as cold-start.
 COLD_START_CLICKS = 10
@@ -21,7 +22,7 @@ STREAMER_FEATURES: tuple[str, ...] = (
 NO_STREAMER_HISTORY: tuple = (0, 0, 0.0, 0, 0.0, 0.0, 0.0, 1)
 
 
-class StreamerHistory:
+class StreamerHistory(CompactState):
     __slots__ = ("clicks", "gift_count", "gift_sum", "gifters", "revenue", "revenue_at", "last_seen")
 
     def __init__(self) -> None:
@@ -55,10 +56,3 @@ class StreamerHistory:
         self.revenue = add_decayed(self.revenue, self.revenue_at, ts, amount)
         self.revenue_at = ts
         self.last_seen = ts
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

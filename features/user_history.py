@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from features.decay import ZERO_DECAYED, add_decayed, decayed
+from giftlive.compact_state import CompactState
 
 USER_FEATURES: tuple[str, ...] = (
     "user_clicks",
@@ -20,7 +21,7 @@ USER_FEATURES: tuple[str, ...] = (
 NO_USER_HISTORY: tuple = (0, 0.0, 0, 0.0, 0.0, 0, None, 0.0, 0.0, 0.0)
 
 
-class UserHistory:
+class UserHistory(CompactState):
     """Per-user counters plus the user's pairs, so one user's state expires as one unit."""
 
     __slots__ = (
@@ -78,10 +79,3 @@ class UserHistory:
         self.spend = add_decayed(self.spend, self.spend_at, ts, amount)
         self.spend_at = ts
         self.last_seen = ts
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

@@ -14,13 +14,15 @@ from bisect import bisect_left
 from operator import itemgetter
 from typing import Any
 
+from giftlive.compact_state import CompactState
+
 END_OF_TIME = 2**62  # watermark of a sender that has finished
 
 ORDER = itemgetter("ts", "type", "id")
 _TS = itemgetter("ts")
 
 
-class WatermarkMerge:
+class WatermarkMerge(CompactState):
     __slots__ = ("senders", "pending", "released_to")
 
     def __init__(self, senders: int) -> None:
@@ -65,9 +67,3 @@ class WatermarkMerge:
         """End of input: everything still pending, in order."""
         self.senders = [END_OF_TIME] * len(self.senders)
         return self.release()
-
-    def __getstate__(self) -> tuple:
-        return self.senders, self.pending, self.released_to
-
-    def __setstate__(self, state: tuple) -> None:
-        self.senders, self.pending, self.released_to = state

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from giftlive.compact_state import CompactState
 
-class ClickWindow:
+
+class ClickWindow(CompactState):
     __slots__ = (
         "click_id",
         "user_id",
@@ -40,10 +42,3 @@ class ClickWindow:
     @property
     def first_gift_delay_ms(self) -> int | None:
         return None if self.first_gift_ts is None else self.first_gift_ts - self.ts
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

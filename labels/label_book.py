@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from giftlive.compact_state import CompactState
 from labels.click_window import ClickWindow
 from labels.records import FINAL, PROVISIONAL, orphan_label
 from labels.survival import DelaySurvival, corrected_gift_probability
@@ -23,7 +24,7 @@ DEFAULT_OBSERVE_MS: tuple[int, ...] = (60_000,)
 _FINAL_POINT = -1
 
 
-class LabelBook:
+class LabelBook(CompactState):
     __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule", "survival", "orphans")
 
     def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS):
@@ -128,10 +129,3 @@ class LabelBook:
 
     def __len__(self) -> int:
         return len(self.windows)
-
-    def __getstate__(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            setattr(self, name, value)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from giftlive.compact_state import CompactState
+
 # Grid of delays (ms) on which S is tabulated: 0, 1 s, 2 s, 5 s ... up to the label window.
 _GRID_MS = (
     0,
@@ -51,7 +53,7 @@ def delay_grid(window_ms: int) -> tuple[int, ...]:
     return (*(g for g in _GRID_MS if g < window_ms), window_ms)
 
 
-class _Segment:
+class _Segment(CompactState):
     __slots__ = ("clicks", "gifted", "delays", "amounts")
 
     def __init__(self, bins: int) -> None:
@@ -60,14 +62,8 @@ class _Segment:
         self.delays = [0.0] * bins  # gifted clicks by first-gift delay bin (bin i: grid[i-1] < d <= grid[i])
         self.amounts = [0.0] * bins  # their final amounts, same bins
 
-    def __getstate__(self) -> tuple:
-        return self.clicks, self.gifted, self.delays, self.amounts
 
-    def __setstate__(self, state: tuple) -> None:
-        self.clicks, self.gifted, self.delays, self.amounts = state
-
-
-class DelaySurvival:
+class DelaySurvival(CompactState):
     """Base rates, S(e) and late-gift amounts per segment, learned online from matured clicks."""
 
     __slots__ = ("window_ms", "grid", "segments")
@@ -131,12 +127,6 @@ class DelaySurvival:
         late = self._later_than(seg.delays, elapsed_ms)
         amount = self._later_than(seg.amounts, elapsed_ms)
         return (amount + PRIOR_AMOUNT) / (late + 1.0)
-
-    def __getstate__(self) -> tuple:
-        return self.window_ms, self.grid, self.segments
-
-    def __setstate__(self, state: tuple) -> None:
-        self.window_ms, self.grid, self.segments = state
 
 
 def corrected_gift_probability(prior: float, survival: float) -> float:

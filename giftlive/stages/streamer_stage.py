@@ -11,8 +11,8 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.streamer_book import StreamerBook
-from features.user_book import DEFAULT_TTL_MS, sweep_interval
 from giftlive.events import ROOM_EVENT_TYPES, EventType, encode
 from giftlive.stages import DEAD_LETTER, Packet
 from giftlive.stages.decode import dead_letter

@@ -13,7 +13,8 @@ from typing import Any
 
 from features.columns import FEATURES
 from features.context import china_hour, china_weekday
-from features.user_book import DEFAULT_TTL_MS, UserBook, sweep_interval
+from features.expiry import DEFAULT_TTL_MS, sweep_interval
+from features.user_book import UserBook
 from giftlive.events import EventType
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING, Packet
 from giftlive.stages.streamer_stage import accept
