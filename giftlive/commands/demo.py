@@ -96,7 +96,6 @@ def run_demo(args: argparse.Namespace) -> int:
         write_missing_outputs(flow_out)
         flow_s = time.monotonic() - flow_started
         flow_summary = summarise_outputs(flow_out)
-        print(flow_summary)
 
     print("\nsummary")
     print(f"  world              {world} ({stats['users']:,} users, {stats['streamers']:,} streamers)")
