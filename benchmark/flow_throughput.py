@@ -50,7 +50,6 @@ from bytewax.testing import TestingSource, run_main  # noqa: E402
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
 
 from flows.dataflow import build_flow  # noqa: E402
-from flows.kafka_io import CONSUMER_CONFIG  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING  # noqa: E402
@@ -226,7 +225,7 @@ def snapshot_cost(stages: list[Any], rounds: int = 3) -> tuple[int, float]:
 
 
 def _consumer(bootstrap: str) -> Consumer:
-    """Same fetch settings as the flow's KafkaSource; assign() only, the group id is never used."""
+    """assign() only, like the flow's KafkaSource; the group id is never used."""
     return Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -234,7 +233,6 @@ def _consumer(bootstrap: str) -> Consumer:
             "enable.auto.commit": False,
             "enable.partition.eof": True,
             "log_level": 3,
-            **CONSUMER_CONFIG,
         }
     )
 

@@ -9,19 +9,16 @@ from bytewax.connectors.kafka import KafkaError, KafkaSinkMessage, KafkaSourceMe
 from confluent_kafka.admin import AdminClient
 
 from giftlive.errors import UserError
-from giftlive.stages.decode import CONTROL_HEADER, RawRecord
+from giftlive.stages.decode import RawRecord, control_marker
 
 
 def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
     """A consumed message (or a consumer error about one) as a raw record for decoding."""
     if isinstance(item, KafkaError):
         msg = item.msg
-        return RawRecord(msg.partition or 0, msg.offset or -1, msg.key, msg.value, f"error:{item.err}")
-    control = None
-    for name, value in item.headers:
-        if name == CONTROL_HEADER:
-            control = value.decode("utf-8", "replace")
-    return RawRecord(item.partition, item.offset, item.key, item.value, control)
+        offset = -1 if msg.offset is None else msg.offset
+        return RawRecord(msg.partition or 0, offset, msg.key, msg.value, f"error:{item.err}")
+    return RawRecord(item.partition, item.offset, item.key, item.value, control_marker(item.headers))
 
 
 def partition_count(bootstrap: str, topic: str) -> int:

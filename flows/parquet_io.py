@@ -145,6 +145,13 @@ OUTPUT_FILES: dict[str, pa.Schema] = {
 }
 
 
+def clear_outputs(out_dir: Path) -> None:
+    """Remove a previous run's output files (and unfinished ones), so none survives into this run's."""
+    for name in OUTPUT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+        (out_dir / (name + ".partial")).unlink(missing_ok=True)
+
+
 def write_missing_outputs(out_dir: Path) -> None:
     """Bytewax builds a sink at its first record: write empty files for the outputs that had none."""
     for name, schema in OUTPUT_FILES.items():

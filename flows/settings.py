@@ -69,14 +69,7 @@ class FlowSettings:
                 raise UserError(f"{name}={raw!r} is not a number") from None
 
         observe = env.get("GIFTLIVE_OBSERVE_S", "").strip()
-        try:
-            observe_ms = (
-                tuple(int(float(s) * 1000) for s in observe.split(",") if s.strip()) if observe else (60_000,)
-            )
-        except ValueError:
-            raise UserError(
-                f"GIFTLIVE_OBSERVE_S={observe!r} must be comma-separated seconds, e.g. 60,300"
-            ) from None
+        observe_ms = parse_observe(observe, "GIFTLIVE_OBSERVE_S") if observe else (60_000,)
         events = env.get("GIFTLIVE_EVENTS", "").strip()
         out = env.get("GIFTLIVE_OUT", "").strip()
         return cls(
@@ -118,3 +111,11 @@ class FlowSettings:
         if self.bootstrap is not None:
             env["KAFKA_BOOTSTRAP"] = self.bootstrap
         return env
+
+
+def parse_observe(text: str, what: str) -> tuple[int, ...]:
+    """'60,300' (seconds) -> (60000, 300000) ms; a UserError naming ``what`` otherwise."""
+    try:
+        return tuple(round(float(part) * 1000) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UserError(f"{what} {text!r}: give seconds separated by commas, e.g. 60,300") from None

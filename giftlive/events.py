@@ -9,6 +9,7 @@ Ids are deterministic so that a rerun replays the same ids and consumers can dro
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import Any
 
@@ -114,12 +115,23 @@ class InvalidEvent(ValueError):
 
 
 _INT_FIELDS = ("ts", "streamer_id", "live_id")
+MAX_TS_MS = 4_102_444_800_000  # 2100-01-01: later is a unit mistake (µs, ns), not an event time
+_INT64 = 2**63
+_INT32 = 2**31
 
 
-def _require_int(record: dict[str, Any], name: str) -> int:
+def _show(value: Any) -> str:
+    """repr for an error message, cut short: a reason must never be bigger than the record."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _require_int(record: dict[str, Any], name: str, bound: int = _INT64) -> int:
     value = record.get(name)
     if type(value) is not int:  # bool is not an id
-        raise InvalidEvent(f"field {name!r} must be an integer, got {value!r}")
+        raise InvalidEvent(f"field {name!r} must be an integer, got {_show(value)}")
+    if not 0 <= value < bound:
+        raise InvalidEvent(f"field {name!r} must be in [0, {bound}), got {_show(value)}")
     return value
 
 
@@ -134,34 +146,43 @@ def validate(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validated_in_place(record: dict[str, Any]) -> dict[str, Any]:
-    """``validate`` on a record this module owns (no copy); the hot path of ``decode``."""
+    """``validate`` on a record this module owns (no copy); the hot path of ``decode``.
+
+    Every value must fit its ARROW_SCHEMA column, so a record that passes here can always be written.
+    """
     version = record.get("v", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise InvalidEvent(f"unsupported schema version {version!r} (this build reads v{SCHEMA_VERSION})")
+        raise InvalidEvent(
+            f"unsupported schema version {_show(version)} (this build reads v{SCHEMA_VERSION})"
+        )
     event_id_ = record.get("id")
     if type(event_id_) is not str or not event_id_:
-        raise InvalidEvent(f"field 'id' must be a non-empty string, got {event_id_!r}")
+        raise InvalidEvent(f"field 'id' must be a non-empty string, got {_show(event_id_)}")
     kind_name = record.get("type")
     kind = TYPE_BY_NAME.get(kind_name) if type(kind_name) is str else None
     if kind is None:
-        raise InvalidEvent(f"unknown event type {kind_name!r}; expected one of {sorted(TYPE_BY_NAME)}")
-    ts = record.get("ts")
-    ids_ok = type(record.get("streamer_id")) is int and type(record.get("live_id")) is int
-    if type(ts) is not int or not ids_ok:
-        for name in _INT_FIELDS:
-            _require_int(record, name)
-    if ts < 0:
-        raise InvalidEvent(f"field 'ts' must be >= 0, got {ts}")
+        raise InvalidEvent(f"unknown event type {_show(kind_name)}; expected one of {sorted(TYPE_BY_NAME)}")
+    ts, streamer, live = record.get("ts"), record.get("streamer_id"), record.get("live_id")
+    if not (type(ts) is int and type(streamer) is int and type(live) is int) or not (
+        0 <= ts < MAX_TS_MS and 0 <= streamer < _INT64 and 0 <= live < _INT64
+    ):
+        _require_int(record, "ts", MAX_TS_MS)
+        _require_int(record, "streamer_id")
+        _require_int(record, "live_id")
     if kind in USER_EVENT_TYPES:
         _require_int(record, "user_id")
         if kind is EventType.GIFT:
             amount = record.get("amount")
-            if type(amount) not in (int, float) or not amount == amount:  # rejects bool and NaN
-                raise InvalidEvent(f"field 'amount' must be a number, got {amount!r}")
-            if amount < 0:
-                raise InvalidEvent(f"field 'amount' must be >= 0, got {amount}")
-        elif kind is EventType.DWELL and _require_int(record, "watch_ms") < 0:
-            raise InvalidEvent(f"field 'watch_ms' must be >= 0, got {record['watch_ms']}")
+            if type(amount) not in (int, float) or not 0 <= amount < math.inf:  # no bool, NaN, inf, < 0
+                raise InvalidEvent(f"field 'amount' must be a finite number >= 0, got {_show(amount)}")
+        elif kind is EventType.DWELL and _require_int(record, "watch_ms") > ts:
+            raise InvalidEvent(f"field 'watch_ms' ({record['watch_ms']}) is longer than the time since epoch")
+    elif kind is EventType.ROOM_START:
+        if record.get("live_type") is not None:
+            _require_int(record, "live_type", _INT32)
+        category = record.get("category")
+        if category is not None and type(category) is not str:
+            raise InvalidEvent(f"field 'category' must be a string, got {_show(category)}")
     record["type"] = kind
     return record
 

@@ -5,7 +5,9 @@ that it will send no more events older than that. The merge keeps events until t
 all senders has passed them, then releases them sorted by (ts, type, id): the same order whatever the
 arrival interleaving, which is what makes a replay at any speed give the same results.
 
-An event that arrives older than what was already released is late; the caller dead-letters it.
+An event that arrives older than what was already released is late; the caller dead-letters it. A second
+copy of an event (same ts, type and id, e.g. from a replay run twice) is set aside at release, so it is
+counted once; the caller dead-letters the copies too.
 """
 
 from __future__ import annotations
@@ -17,25 +19,28 @@ from typing import Any
 from giftlive.compact_state import CompactState
 
 END_OF_TIME = 2**62  # watermark of a sender that has finished
+BEGINNING_OF_TIME = -(2**62)  # watermark of a sender that has promised nothing yet
 
 ORDER = itemgetter("ts", "type", "id")
 _TS = itemgetter("ts")
+_ID = itemgetter("id")
 
 
 class WatermarkMerge(CompactState):
-    __slots__ = ("senders", "pending", "released_to")
+    __slots__ = ("senders", "pending", "released_to", "duplicates")
 
     def __init__(self, senders: int) -> None:
-        self.senders = [-(2**62)] * senders
+        self.senders = [BEGINNING_OF_TIME] * senders
         self.pending: list[dict[str, Any]] = []
-        self.released_to = -(2**62)  # every event older than this has been released
+        self.released_to = BEGINNING_OF_TIME  # every event older than this has been released
+        self.duplicates: list[dict[str, Any]] = []  # copies set aside by release, for the caller to take
 
     def push(self, sender: int, watermark: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Accept a packet; returns its late events (older than what has already been released)."""
         if watermark > self.senders[sender]:
             self.senders[sender] = watermark
         floor = self.released_to
-        late = [e for e in events if e["ts"] < floor] if events and floor > -(2**62) else []
+        late = [e for e in events if e["ts"] < floor] if events and floor > BEGINNING_OF_TIME else []
         if late:
             events = [e for e in events if e["ts"] >= floor]
         self.pending.extend(events)
@@ -58,10 +63,24 @@ class WatermarkMerge(CompactState):
         pending.sort(key=ORDER)
         if pending[-1]["ts"] < watermark:
             self.pending = []
-            return pending
-        cut = bisect_left(pending, watermark, key=_TS)
-        self.pending = pending[cut:]
-        return pending[:cut]
+            released = pending
+        else:
+            cut = bisect_left(pending, watermark, key=_TS)
+            self.pending = pending[cut:]
+            released = pending[:cut]
+        if len(set(map(_ID, released))) < len(released):
+            released = self._set_aside_copies(released)
+        return released
+
+    def _set_aside_copies(self, released: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep the first of adjacent events with the same (ts, type, id); copies go to ``duplicates``."""
+        kept = [released[0]]
+        for event in released[1:]:
+            if ORDER(event) == ORDER(kept[-1]):
+                self.duplicates.append(event)
+            else:
+                kept.append(event)
+        return kept
 
     def release_all(self) -> list[dict[str, Any]]:
         """End of input: everything still pending, in order."""

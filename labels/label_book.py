@@ -24,6 +24,11 @@ DEFAULT_OBSERVE_MS: tuple[int, ...] = (60_000,)
 _FINAL_POINT = -1
 
 
+def point_name(observe_ms: int) -> str:
+    """Label-id suffix of an observation point: ``60s``, or ``1500ms`` when not whole seconds."""
+    return f"{observe_ms // 1000}s" if observe_ms % 1000 == 0 else f"{observe_ms}ms"
+
+
 class LabelBook(CompactState):
     __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule", "survival", "orphans")
 
@@ -36,14 +41,19 @@ class LabelBook(CompactState):
         self.survival = DelaySurvival(window_ms)
         self.orphans = 0
 
-    def open(self, click: dict[str, Any], segment: str, row: Any) -> None:
-        """Start the window of ``click``; ``row`` (its features) comes back with the final label."""
+    def open(self, click: dict[str, Any], segment: str, row: Any) -> bool:
+        """Start the window of ``click``; ``row`` (its features) comes back with the final label.
+
+        False (and nothing changes) if a click with this id already has an open window."""
+        if click["id"] in self.windows:
+            return False
         window = ClickWindow(click, segment, row)
         self.windows[window.click_id] = window
         self.latest[(window.user_id, window.live_id)] = window.click_id
         for i, ms in enumerate(self.observe_ms):
             heapq.heappush(self.schedule, (window.ts + ms, window.click_id, i))
         heapq.heappush(self.schedule, (window.ts + self.window_ms, window.click_id, _FINAL_POINT))
+        return True
 
     def credit(self, gift: dict[str, Any]) -> dict[str, Any] | None:
         """Attribute ``gift``; returns an orphan label when no click can take it."""
@@ -75,7 +85,7 @@ class LabelBook(CompactState):
                 labels.append(self._final(window))
                 rows.append(self._training_row(window))
             else:
-                labels.append(self._provisional(window, at, f"{self.observe_ms[point] // 1000}s"))
+                labels.append(self._provisional(window, at, point_name(self.observe_ms[point])))
         return labels, rows
 
     def _provisional(self, window: ClickWindow, at: int, point: str) -> dict[str, Any]:

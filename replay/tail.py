@@ -20,7 +20,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, 
 
 from giftlive.errors import UserError
 from giftlive.events import TYPE_BY_NAME
-from giftlive.stages.decode import CONTROL_HEADER
+from giftlive.stages.decode import control_marker
 from replay.kafka_topics import check_reachable
 
 _EVENT_FIELDS = ("user_id", "streamer_id", "live_id")
@@ -49,14 +49,6 @@ def format_record(value: bytes | None, as_json: bool = False) -> str:
     if record.get("type") in TYPE_BY_NAME and "ts" in record:
         return _format_event(record)
     return " ".join(f"{k}={_scalar(k, v)}" for k, v in record.items())
-
-
-def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
-    """The value of a record's control header (e.g. ``end-of-partition``), or None for a data record."""
-    for name, value in headers or ():
-        if name == CONTROL_HEADER:
-            return (value or b"").decode("utf-8", errors="replace")
-    return None
 
 
 def format_control(marker: str, partition: int, offset: int) -> str:

@@ -7,7 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from giftlive.config import DEADLETTER_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, bootstrap_from_env
+from giftlive.config import (
+    DEADLETTER_TOPIC,
+    DEFAULT_PARTITIONS,
+    EVENTS_TOPIC,
+    LABELS_TOPIC,
+    TRAINING_TOPIC,
+    bootstrap_from_env,
+)
 from giftlive.errors import UserError
 
 EPILOG = """\
@@ -66,9 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     model = parser.add_argument_group("labels and state")
     model.add_argument("--window", type=float, default=3600, metavar="S", help="label window W in s (3600)")
-    model.add_argument(
-        "--observe", default="60", metavar="S[,S]", help="provisional label points after the click, s (60)"
-    )
+    model.add_argument("--observe", metavar="S[,S]", help="provisional label points after the click, s (60)")
     model.add_argument(
         "--ttl-hours", type=float, default=168, metavar="H", help="forget idle users/pairs/streamers (168)"
     )
@@ -92,8 +97,9 @@ def _run(args: argparse.Namespace) -> int:
 
     from evaluation.flow_outputs import summarise_outputs
     from flows.dataflow import build_flow
-    from flows.parquet_io import write_missing_outputs
-    from flows.settings import FlowSettings
+    from flows.parquet_io import clear_outputs, write_missing_outputs
+    from flows.settings import FlowSettings, parse_observe
+    from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
 
     events = resolve_event_log(args.events) if args.events is not None else None
@@ -105,12 +111,13 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.workers < 1 or args.shards % args.workers:
         raise UserError(f"--shards ({args.shards}) must be a multiple of --workers ({args.workers})")
-    try:
-        observe_ms = tuple(int(float(s) * 1000) for s in args.observe.split(",") if s.strip())
-    except ValueError:
-        raise UserError(
-            f"--observe {args.observe!r}: give seconds separated by commas, e.g. 60,300"
-        ) from None
+    window_ms = int(args.window * 1000)
+    if args.observe is None:  # the default point, if it fits the window
+        observe_ms = tuple(ms for ms in DEFAULT_OBSERVE_MS if ms < window_ms)
+    else:
+        observe_ms = parse_observe(args.observe, "--observe")
+        if any(not 0 <= ms < window_ms for ms in observe_ms):
+            raise UserError(f"--observe {args.observe}: every point must lie inside the window (--window)")
     settings = FlowSettings(
         events_path=events,
         out_dir=args.out,
@@ -123,21 +130,24 @@ def _run(args: argparse.Namespace) -> int:
         shards=args.shards,
         lateness_ms=int(args.lateness * 1000),
         ttl_ms=int(args.ttl_hours * 3_600_000),
-        window_ms=int(args.window * 1000),
+        window_ms=window_ms,
         observe_ms=observe_ms,
         snapshots=args.recovery is not None,
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(
-            "--recovery resumes the topics' outputs (at-least-once, deterministic ids), but Parquet files "
-            "cannot be resumed: drop --out, or drop --recovery and rerun from scratch (it is deterministic)"
+            "--recovery resumes a broker-mode run (topic outputs are at-least-once with deterministic ids), "
+            "but Parquet files cannot be resumed: use it without --out/--events, or rerun from scratch"
         )
     recovery = _recovery_store(args.recovery, args.workers) if args.recovery is not None else None
     if bootstrap is not None:
         from replay.kafka_topics import check_reachable, ensure_topics
 
         check_reachable(bootstrap)
-        ensure_topics(bootstrap, [args.labels_topic, args.training_topic, args.deadletter_topic], 4)
+        topics = [args.labels_topic, args.training_topic, args.deadletter_topic]
+        ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
+    if args.out is not None:
+        clear_outputs(args.out)
     started = time.monotonic()
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
@@ -148,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_missing_outputs(args.out)
         print(f"done in {elapsed:.1f}s; outputs in {args.out}/")
-        print(summarise_outputs(args.out, f"{observe_ms[0] // 1000}s" if observe_ms else None))
+        print(summarise_outputs(args.out, point_name(observe_ms[0]) if observe_ms else None))
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0

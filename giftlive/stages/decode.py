@@ -23,6 +23,14 @@ _FORWARDED = frozenset(
 )
 
 
+def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
+    """The value of a record's control header (e.g. ``end-of-partition``), or None for a data record."""
+    for name, value in headers or ():
+        if name == CONTROL_HEADER:
+            return (value or b"").decode("utf-8", errors="replace")
+    return None
+
+
 class RawRecord(NamedTuple):
     partition: int
     position: int  # Kafka offset, or row number in a file

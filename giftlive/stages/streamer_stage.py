@@ -13,36 +13,37 @@ from typing import Any
 
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.streamer_book import StreamerBook
-from giftlive.events import ROOM_EVENT_TYPES, EventType, encode
+from giftlive.events import ROOM_EVENT_TYPES, EventType
 from giftlive.stages import DEAD_LETTER, Packet
-from giftlive.stages.decode import dead_letter
-from giftlive.stream_time import END_OF_TIME, WatermarkMerge
+from giftlive.stages.merge_input import merge_packets
+from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 
 _TS = itemgetter("ts")
 
 
 class StreamerStage:
-    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep", "late")
+    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep", "late")  # late: dead-lettered
 
     def __init__(self, index: int, senders: int, user_shards: int, ttl_ms: int = DEFAULT_TTL_MS) -> None:
         self.index = index
         self.user_shards = user_shards
         self.merge = WatermarkMerge(senders)
         self.book = StreamerBook(ttl_ms)
-        self.next_sweep = -(2**62)
+        self.next_sweep = BEGINNING_OF_TIME
         self.late = 0
 
-    def on_packets(self, packets: list[Packet]) -> list[tuple[str, Any]]:
-        """``(user shard key, Packet)`` for every user shard, and ``(DEAD_LETTER, [late events])``."""
-        late = accept(self.merge, packets, f"streamer shard {self.index}")
-        self.late += len(late)
-        out = self._advance(self.merge.release())
-        if late:
-            out.append((DEAD_LETTER, late))
+    def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
+        """``(user shard key, Packet)`` for every user shard, and ``(DEAD_LETTER, [late events, copies])``;
+        ``None`` means end of input."""
+        released, dead = merge_packets(self.merge, packets, f"streamer shard {self.index}")
+        self.late += len(dead)
+        out = self._advance(released)
+        if dead:
+            out.append((DEAD_LETTER, dead))
         return out
 
     def on_eof(self) -> list[tuple[str, Any]]:
-        return self._advance(self.merge.release_all())
+        return self.on_packets(None)
 
     def _advance(self, released: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         shards = self.user_shards
@@ -76,19 +77,3 @@ class StreamerStage:
             (f"u{shard}", Packet(shard, self.index, watermark, events))
             for shard, events in enumerate(per_shard)
         ]
-
-
-def accept(merge: WatermarkMerge, packets: list[Packet], where: str) -> list[dict[str, Any]]:
-    """Push packets into a merge; dead letters for the late events (re-encoded, since raw bytes are gone)."""
-    late = []
-    for packet in packets:
-        for event in merge.push(packet.sender, packet.watermark, packet.events):
-            if merge.released_to >= END_OF_TIME:
-                reason = f"late: arrived after every partition's end-of-partition marker at {where}"
-            else:
-                lag = merge.released_to - event["ts"]
-                reason = (
-                    f"late: {lag} ms behind the event-time watermark at {where}; raise the allowed lateness"
-                )
-            late.append(dead_letter(reason, encode(event), where))
-    return late

@@ -15,10 +15,11 @@ from features.columns import FEATURES
 from features.context import china_hour, china_weekday
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.user_book import UserBook
-from giftlive.events import EventType
+from giftlive.events import EventType, encode
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING, Packet
-from giftlive.stages.streamer_stage import accept
-from giftlive.stream_time import END_OF_TIME, WatermarkMerge
+from giftlive.stages.decode import dead_letter
+from giftlive.stages.merge_input import merge_packets
+from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
 
 _TS = itemgetter("ts")
@@ -48,22 +49,23 @@ class UserStage:
         self.merge = WatermarkMerge(senders)
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
-        self.next_sweep = -(2**62)
+        self.next_sweep = BEGINNING_OF_TIME
         self.late = 0
 
-    def on_packets(self, packets: list[Packet]) -> list[tuple[str, Any]]:
-        """At most one item each of (LABEL, [labels]), (TRAINING, [rows]) and (DEAD_LETTER, [late])."""
-        late = accept(self.merge, packets, f"user shard {self.index}")
-        self.late += len(late)
-        out = self._advance(self.merge.release(), self.merge.released_to)
-        if late:
-            out.append((DEAD_LETTER, late))
+    def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
+        """At most one item each of (LABEL, [labels]), (TRAINING, [rows]) and (DEAD_LETTER, [records]);
+        ``None`` means end of input."""
+        released, dead = merge_packets(self.merge, packets, f"user shard {self.index}")
+        out = self._advance(released, self.merge.released_to, dead)
+        if dead:
+            self.late += len(dead)
+            out.append((DEAD_LETTER, dead))
         return out
 
     def on_eof(self) -> list[tuple[str, Any]]:
-        return self._advance(self.merge.release_all(), END_OF_TIME)
+        return self.on_packets(None)
 
-    def _advance(self, released: list[dict[str, Any]], watermark: int) -> list[tuple[str, Any]]:
+    def _advance(self, released: list[dict[str, Any]], watermark: int, dead: list) -> list[tuple[str, Any]]:
         users, book = self.users, self.labels
         labels: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
@@ -88,7 +90,9 @@ class UserStage:
                             *event["streamer_features"],
                         ),
                     }
-                    book.open(event, segment_of(user_features, pair_features), row)
+                    if not book.open(event, segment_of(user_features, pair_features), row):
+                        reason = f"duplicate: click id {event['id']!r} already has an open label window"
+                        dead.append(dead_letter(reason, encode(event), f"user shard {self.index}"))
                 elif kind is EventType.GIFT:
                     orphan = book.credit(event)
                     if orphan is not None:

@@ -178,7 +178,7 @@ def test_an_event_later_than_the_allowed_lateness_is_dead_lettered_not_dropped()
         (
             b'{"v": 1, "id": "g9", "type": "gift", "ts": 1, "user_id": 1, "streamer_id": 1, "live_id": 1, '
             b'"amount": -3}',
-            "'amount' must be >= 0",
+            "'amount' must be a finite number >= 0",
         ),
         (
             b'{"v": 1, "id": "c9", "type": "click", "ts": "noon", "user_id": 1, "streamer_id": 1, '
@@ -206,3 +206,27 @@ def test_every_click_gets_one_training_row_and_one_final_label_across_partitions
         assert sum(label["kind"] == "final" for label in out.labels) == 199
         assert out.dead == []
         assert sum(row["label_amount"] for row in out.training) == len(range(1, 200, 7))
+
+
+def test_a_replayed_copy_of_an_event_is_counted_once_and_dead_lettered():
+    events = [click(1, 3, 7, 1, T0), gift(1, 3, 7, 1, T0 + 1000, 5.0)]
+    out = run_flow(events + events + [click(2, 3, 7, 1, T0 + 2000)], partitions=2, lateness_ms=10_000)
+    rows = out.training_by_click()
+    assert len(out.training) == 2 and rows["c1"]["label_amount"] == 5.0
+    assert rows["c2"]["pair_gift_count"] == 1 and rows["c2"]["pair_clicks"] == 1
+    assert sorted(orjson.loads(d["raw"])["id"] for d in out.dead) == ["c1", "g1"]
+    assert all(d["reason"].startswith("duplicate:") for d in out.dead)
+
+
+def test_a_click_id_reused_at_another_time_is_dead_lettered_not_a_crash():
+    out = run_flow([click(1, 3, 7, 1, T0), click(1, 3, 8, 2, T0 + 1000)])
+    assert len(out.training) == 1 and out.training[0]["streamer_id"] == 7
+    (dead,) = out.dead
+    assert dead["reason"].startswith("duplicate: click id 'c1'")
+
+
+def test_a_timestamp_in_microseconds_is_rejected_instead_of_ending_the_stream():
+    out = run_flow([click(1, 3, 7, 1, T0), click(2, 3, 7, 1, T0 * 1000), click(3, 3, 7, 1, T0 + 1000)])
+    assert sorted(out.training_by_click()) == ["c1", "c3"]
+    (dead,) = out.dead
+    assert "'ts' must be in [0, " in dead["reason"]

@@ -255,7 +255,7 @@ def test_bad_records_go_to_the_dead_letter_topic_and_good_ones_still_flow(
             "unknown event type 'teleport'"
         ),
         orjson.dumps(dict(v=1, id="g2", type="gift", ts=t0 + 2_500, user_id=7, amount=-4.0, **room)): (
-            "'amount' must be >= 0"
+            "'amount' must be a finite number >= 0"
         ),
     }
     producer = Producer({"bootstrap.servers": kafka_bootstrap, "linger.ms": 0})
