@@ -36,10 +36,11 @@ class WatermarkMerge(CompactState):
         self.duplicates: list[dict[str, Any]] = []  # copies set aside by release, for the caller to take
 
     def push(self, sender: int, watermark: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Accept a packet; returns its late events (older than what has already been released)."""
-        if watermark > self.senders[sender]:
+        """Accept a packet; returns its late events: older than the sender's watermark before this packet
+        (which is never later than what has been released, so nothing released can be overtaken)."""
+        floor = self.senders[sender]
+        if watermark > floor:
             self.senders[sender] = watermark
-        floor = self.released_to
         late = [e for e in events if e["ts"] < floor] if events and floor > BEGINNING_OF_TIME else []
         if late:
             events = [e for e in events if e["ts"] >= floor]

@@ -50,11 +50,14 @@ def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> lis
 
     Every shard gets a packet from every partition present in the batch (possibly without events) so that
     each shard's watermark advances. The packet watermark is the partition's newest event time minus the
-    allowed lateness.
+    allowed lateness. An event older than that, counting the partition's events before it in this batch,
+    is dead-lettered as late here; the merge checks it against the earlier batches. So whether an event is
+    late depends on its partition's order only, never on how the partition was cut into batches.
     """
     out: list[tuple[str, Any]] = []
     dead: list[dict[str, Any]] = []
     by_partition: dict[int, list[dict[str, Any]]] = {}
+    newest: dict[int, int] = {}
     ended: set[int] = set()
     for record in records:
         if record.control is not None:
@@ -77,15 +80,28 @@ def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> lis
         except InvalidEvent as exc:
             dead.append(dead_letter(str(exc), record.value, _where(record), record.key))
             continue
-        events = by_partition.get(record.partition)
+        partition, ts = record.partition, event["ts"]
+        top = newest.get(partition)
+        if partition in ended or (top is not None and ts < top - lateness_ms):
+            reason = (
+                f"late: after partition {partition}'s end-of-partition marker"
+                if partition in ended
+                else f"late: {top - ts} ms older than an earlier event of partition {partition} "
+                f"(allowed lateness {lateness_ms} ms)"
+            )
+            dead.append(dead_letter(reason, record.value, _where(record), record.key))
+            continue
+        if top is None or ts > top:
+            newest[partition] = ts
+        events = by_partition.get(partition)
         if events is None:
-            events = by_partition[record.partition] = []
+            events = by_partition[partition] = []
         events.append(event)
     for partition, events in by_partition.items():
         if partition in ended:
             watermark = END_OF_TIME
         elif events:
-            watermark = max(e["ts"] for e in events) - lateness_ms
+            watermark = newest[partition] - lateness_ms
         else:
             continue
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]

@@ -17,13 +17,13 @@ def merge_packets(
     """(events released in order, dead letters); ``packets=None`` means end of input: release everything."""
     dead = []
     for packet in packets or ():
+        floor = merge.senders[packet.sender]
         for event in merge.push(packet.sender, packet.watermark, packet.events):
-            if merge.released_to >= END_OF_TIME:
-                reason = f"late: arrived after every partition's end-of-partition marker at {where}"
+            if floor >= END_OF_TIME:
+                reason = f"late: after sender {packet.sender}'s end-of-partition marker, at {where}"
             else:
-                lag = merge.released_to - event["ts"]
                 reason = (
-                    f"late: {lag} ms behind the event-time watermark at {where}; raise the allowed lateness"
+                    f"late: {floor - event['ts']} ms behind sender {packet.sender}'s watermark at {where}"
                 )
             dead.append(dead_letter(reason, encode(event), where))
     released = merge.release() if packets is not None else merge.release_all()

@@ -151,7 +151,7 @@ def test_rows_out_of_time_order_within_the_lateness_give_the_sorted_result():
         gift(2, 3, 7, 1, T0 + 4000, 1.0),
     ]
     shuffled = [events[3], events[2], events[0], events[5], events[1], events[4]]
-    in_order = run_flow(events, lateness_ms=0)
+    in_order = run_flow(sorted(events, key=lambda e: e["ts"]), lateness_ms=0)
     disordered = run_flow(shuffled, lateness_ms=10_000)
     assert disordered.dead == []
     assert sorted(disordered.training, key=str) == sorted(in_order.training, key=str)
@@ -230,3 +230,18 @@ def test_a_timestamp_in_microseconds_is_rejected_instead_of_ending_the_stream():
     assert sorted(out.training_by_click()) == ["c1", "c3"]
     (dead,) = out.dead
     assert "'ts' must be in [0, " in dead["reason"]
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_which_events_are_late_depends_on_the_partition_order_not_on_batching(partitions: int):
+    events = [
+        click(1, 3, 7, 1, T0 + 10_000),
+        click(2, 3, 7, 1, T0),
+        gift(1, 3, 7, 1, T0 + 1, 5.0),
+        click(3, 4, 7, 1, T0 + 20_000),
+    ]
+    runs = [run_flow(events, partitions=partitions, lateness_ms=1000, batch_size=b) for b in (1, 2, 10)]
+    for out in runs:  # the reason says where it was caught: in its batch, or against earlier batches
+        assert sorted(out.training, key=str) == sorted(runs[0].training, key=str)
+        assert sorted(orjson.loads(d["raw"])["id"] for d in out.dead) == ["c2", "g1"]
+        assert all(d["reason"].startswith("late:") for d in out.dead)
