@@ -51,6 +51,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, To
 
 from flows.dataflow import build_flow  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
+from flows.runtime import tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING  # noqa: E402
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
@@ -436,6 +437,7 @@ def main() -> int:
     parser.add_argument("--shards", type=int, default=4, help="streamer and user stage shards (default 4)")
     parser.add_argument("--skip-kafka", action="store_true", help="in-memory figures only, no broker")
     args = parser.parse_args()
+    tune_gc()  # as `giftlive run` does; both the flow and the plain loop run under it
     for name in ("repeat", "kafka_repeat", "batch_size", "shards", "limit"):
         value = getattr(args, name)
         if value is not None and value < 1:

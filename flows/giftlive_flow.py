@@ -7,6 +7,8 @@
 """
 
 from flows.dataflow import build_flow
+from flows.runtime import tune_gc
 from flows.settings import FlowSettings
 
+tune_gc()
 flow = build_flow(FlowSettings.from_env())

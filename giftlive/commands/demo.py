@@ -46,6 +46,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from evaluation.flow_outputs import summarise_outputs
     from flows.dataflow import build_flow
     from flows.parquet_io import clear_outputs, write_missing_outputs
+    from flows.runtime import tune_gc
     from flows.settings import FlowSettings
     from replay.broker import broker_for
     from replay.kafka_topics import ensure_topics
@@ -90,6 +91,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"\n[6/6] running the dataflow over {EVENTS_TOPIC} (labels, training rows, dead letters)")
         flow_out = out / "flow"
         clear_outputs(flow_out)
+        tune_gc()
         flow_started = time.monotonic()
         ensure_topics(bootstrap, [LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC], DEFAULT_PARTITIONS)
         settings = FlowSettings(bootstrap=bootstrap, out_dir=flow_out, snapshots=False)  # no recovery store

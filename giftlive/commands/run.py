@@ -98,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     from evaluation.flow_outputs import summarise_outputs
     from flows.dataflow import build_flow
     from flows.parquet_io import clear_outputs, write_missing_outputs
+    from flows.runtime import tune_gc
     from flows.settings import FlowSettings, parse_observe
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
@@ -148,6 +149,7 @@ def _run(args: argparse.Namespace) -> int:
         ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
     if args.out is not None:
         clear_outputs(args.out)
+    tune_gc()
     started = time.monotonic()
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
