@@ -55,6 +55,7 @@ from flows.runtime import tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING  # noqa: E402
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
+from giftlive.stages.label_stage import LabelStage  # noqa: E402
 from giftlive.stages.streamer_stage import StreamerStage  # noqa: E402
 from giftlive.stages.user_stage import UserStage  # noqa: E402
 
@@ -157,6 +158,7 @@ class PlainLoop:
         self.users = [
             UserStage(j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms) for j in range(n)
         ]
+        self.corrector = LabelStage(n, settings.window_ms)
         self.counts = dict.fromkeys(KINDS, 0)
 
     def _route(self, items: list[tuple[str, Any]]) -> dict[int, list[Any]]:
@@ -172,8 +174,11 @@ class PlainLoop:
 
     def _to_users(self, items: list[tuple[str, Any]]) -> None:
         users = self.users
+        to_corrector: list[Any] = []
         for j, packets in self._route(items).items():
-            self._route(users[j].on_packets(packets))
+            to_corrector.extend(users[j].on_packets(packets))
+        for packets in self._route(to_corrector).values():
+            self._route(self.corrector.on_packets(packets))
 
     def feed(self, batch: list[RawRecord]) -> None:
         streamers = self.streamers
@@ -187,11 +192,15 @@ class PlainLoop:
         for stage in self.streamers:
             streamed.extend(stage.on_eof())
         self._to_users(streamed)
+        to_corrector: list[Any] = []
         for stage in self.users:
-            self._route(stage.on_eof())
+            to_corrector.extend(stage.on_eof())
+        for packets in self._route(to_corrector).values():
+            self._route(self.corrector.on_packets(packets))
+        self._route(self.corrector.on_eof())
 
     def stages(self) -> list[Any]:
-        return [*self.streamers, *self.users]
+        return [*self.streamers, *self.users, self.corrector]
 
 
 def batches_of(records: list[RawRecord], size: int) -> list[list[RawRecord]]:

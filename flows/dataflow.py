@@ -28,6 +28,7 @@ from flows.settings import FlowSettings
 from flows.stage_logic import builder
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
 from giftlive.stages.decode import decode_batch
+from giftlive.stages.label_stage import LabelStage
 from giftlive.stages.streamer_stage import StreamerStage
 from giftlive.stages.user_stage import UserStage
 from giftlive.stream_time import END_OF_TIME
@@ -83,7 +84,13 @@ def build_flow(
             settings.snapshots,
         ),
     )
-    _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
+    to_corrector = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
+    from_corrector = op.stateful_batch(
+        "label_stage",
+        to_corrector,
+        builder(lambda _i: LabelStage(u_count, settings.window_ms), settings.snapshots),
+    )
+    _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
     outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
     for kind, stream in outputs.items():
         _sink(kind, stream, settings, sinks)

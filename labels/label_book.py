@@ -2,8 +2,10 @@
 
 Every click opens a window of ``window_ms``. A gift is credited to the user's latest click in the same live
 room at or before the gift, if the gift is at most ``window_ms`` after that click; otherwise it is an orphan.
-Labels come out at observation points (``observe_ms`` after the click, and when the user leaves) with a
-survival-corrected gift probability, and a final label once the window has closed.
+Labels come out at observation points (``observe_ms`` after the click, and when the user leaves) and as a
+final label once the window has closed. A provisional label of a click that has not gifted yet leaves
+``gift_prob`` and ``expected_amount`` empty: labels/label_corrector.py fills them in one place for all
+shards, and learns from the final labels.
 
 The caller drives time: ``due(t)`` emits every label whose observation point is strictly before ``t``,
 in (time, click id) order, so labels and the survival model do not depend on how time was chunked.
@@ -17,11 +19,11 @@ from typing import Any
 from giftlive.compact_state import CompactState
 from labels.click_window import ClickWindow
 from labels.records import FINAL, PROVISIONAL, orphan_label
-from labels.survival import DelaySurvival, corrected_gift_probability
 
 DEFAULT_WINDOW_MS = 3_600_000
 DEFAULT_OBSERVE_MS: tuple[int, ...] = (60_000,)
 _FINAL_POINT = -1
+FIRST_GIFT_MS = "_first_gift_ms"  # carried by final labels from the book to the corrector, not output
 
 
 def point_name(observe_ms: int) -> str:
@@ -30,7 +32,7 @@ def point_name(observe_ms: int) -> str:
 
 
 class LabelBook(CompactState):
-    __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule", "survival", "orphans")
+    __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule", "orphans")
 
     def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS):
         self.window_ms = window_ms
@@ -38,7 +40,6 @@ class LabelBook(CompactState):
         self.windows: dict[str, ClickWindow] = {}
         self.latest: dict[tuple[int, int], str] = {}  # (user, live) -> the click a gift there would go to
         self.schedule: list[tuple[int, str, int]] = []  # (due time, click id, observation index or -1)
-        self.survival = DelaySurvival(window_ms)
         self.orphans = 0
 
     def open(self, click: dict[str, Any], segment: str, row: Any) -> bool:
@@ -89,13 +90,7 @@ class LabelBook(CompactState):
         return labels, rows
 
     def _provisional(self, window: ClickWindow, at: int, point: str) -> dict[str, Any]:
-        elapsed = at - window.ts
-        if window.count:
-            gift_prob, expected = 1.0, window.amount
-        else:
-            prior = self.survival.base_rate(window.segment)
-            gift_prob = corrected_gift_probability(prior, self.survival.survival(window.segment, elapsed))
-            expected = gift_prob * self.survival.late_amount(window.segment, elapsed)
+        gift_prob, expected = (1.0, window.amount) if window.count else (None, None)
         return self._label(window, f"{window.click_id}@{point}", PROVISIONAL, at, gift_prob, expected)
 
     def _final(self, window: ClickWindow) -> dict[str, Any]:
@@ -103,14 +98,17 @@ class LabelBook(CompactState):
         key = (window.user_id, window.live_id)
         if self.latest.get(key) == window.click_id:
             del self.latest[key]
-        self.survival.learn_one(window.segment, window.first_gift_delay_ms, window.amount)
         at = window.ts + self.window_ms
-        return self._label(
+        label = self._label(
             window, f"{window.click_id}@final", FINAL, at, float(window.count > 0), window.amount
         )
+        label[FIRST_GIFT_MS] = window.first_gift_delay_ms  # for the corrector, which takes it off
+        return label
 
     @staticmethod
-    def _label(window: ClickWindow, label_id: str, kind: str, at: int, prob: float, expected: float) -> dict:
+    def _label(
+        window: ClickWindow, label_id: str, kind: str, at: int, prob: float | None, expected: float | None
+    ) -> dict:
         return {
             "label_id": label_id,
             "kind": kind,

@@ -1,5 +1,6 @@
 """User stage: merges the streamer shards back into event-time order, computes user and pair features at
-each click, attributes gifts and emits provisional labels, final labels and training rows.
+each click, attributes gifts and emits training rows, orphan labels, and provisional and final labels for
+the label stage to correct.
 
 Label observation points fire in event-time order interleaved with the events (a point at time t fires
 after every event at t and before any later one), so labels do not depend on how the stream was batched.
@@ -18,6 +19,7 @@ from features.user_book import UserBook
 from giftlive.events import EventType, encode
 from giftlive.stages import DEAD_LETTER, LABEL, TRAINING, Packet
 from giftlive.stages.decode import dead_letter
+from giftlive.stages.label_stage import LABEL_STAGE_KEY, label_item
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
@@ -53,8 +55,8 @@ class UserStage:
         self.late = 0
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """At most one item each of (LABEL, [labels]), (TRAINING, [rows]) and (DEAD_LETTER, [records]);
-        ``None`` means end of input."""
+        """A Packet of labels for the label stage (always: it carries the watermark), and at most one each of
+        (LABEL, [orphan labels]), (TRAINING, [rows]) and (DEAD_LETTER, [records]); ``None``: end of input."""
         released, dead = merge_packets(self.merge, packets, f"user shard {self.index}")
         out = self._advance(released, self.merge.released_to, dead)
         if dead:
@@ -67,7 +69,8 @@ class UserStage:
 
     def _advance(self, released: list[dict[str, Any]], watermark: int, dead: list) -> list[tuple[str, Any]]:
         users, book = self.users, self.labels
-        labels: list[dict[str, Any]] = []
+        labels: list[dict[str, Any]] = []  # provisional and final: corrected by the label stage
+        orphans: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         for ts, group in groupby(released, key=_TS):
             self._due(ts, labels, rows)
@@ -96,7 +99,7 @@ class UserStage:
                 elif kind is EventType.GIFT:
                     orphan = book.credit(event)
                     if orphan is not None:
-                        labels.append(orphan)
+                        orphans.append(orphan)
                 elif kind is EventType.DWELL:
                     label = book.leave(event)
                     if label is not None:
@@ -107,9 +110,10 @@ class UserStage:
         if watermark >= self.next_sweep:
             users.expire(watermark)
             self.next_sweep = watermark + sweep_interval(users.ttl_ms)
-        out: list[tuple[str, Any]] = []
-        if labels:
-            out.append((LABEL, labels))
+        items = [label_item(label) for label in labels]
+        out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
+        if orphans:
+            out.append((LABEL, orphans))
         if rows:
             out.append((TRAINING, rows))
         return out

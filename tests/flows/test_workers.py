@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from bytewax.run import cli_main
+from bytewax.testing import run_main
 
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
@@ -22,3 +23,14 @@ def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: P
         two = pq.read_table(tmp_path / "w2" / name).sort_by(key)
         assert one.num_rows > 1_000
         assert one.equals(two), name
+
+
+def test_the_shard_count_does_not_change_any_output(tmp_path: Path):
+    """Features, attribution and the survival correction (one label stage for all shards) are shard-free."""
+    log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=6)
+    for shards in (1, 4):
+        run_main(build_flow(FlowSettings(events_path=log, out_dir=tmp_path / f"s{shards}", shards=shards)))
+    for name, key in (("training.parquet", "click_id"), ("labels.parquet", "label_id")):
+        one = pq.read_table(tmp_path / "s1" / name).sort_by(key)
+        four = pq.read_table(tmp_path / "s4" / name).sort_by(key)
+        assert one.num_rows > 1_000 and one.equals(four), name
