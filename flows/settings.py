@@ -89,29 +89,6 @@ class FlowSettings:
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
         )
 
-    def to_env(self) -> dict[str, str]:
-        """The environment that makes ``from_env`` rebuild these settings (for a bytewax.run subprocess)."""
-        env = {
-            "GIFTLIVE_FOLLOW": "1" if self.follow else "0",
-            "GIFTLIVE_SHARDS": str(self.shards),
-            "GIFTLIVE_LATENESS_MS": str(self.lateness_ms),
-            "GIFTLIVE_TTL_HOURS": str(self.ttl_ms / 3_600_000),
-            "GIFTLIVE_WINDOW_S": str(self.window_ms / 1000),
-            "GIFTLIVE_OBSERVE_S": ",".join(str(ms / 1000) for ms in self.observe_ms),
-            "GIFTLIVE_EVENTS_TOPIC": self.events_topic,
-            "GIFTLIVE_LABELS_TOPIC": self.labels_topic,
-            "GIFTLIVE_TRAINING_TOPIC": self.training_topic,
-            "GIFTLIVE_DEADLETTER_TOPIC": self.deadletter_topic,
-            "GIFTLIVE_SNAPSHOTS": "1" if self.snapshots else "0",
-        }
-        if self.events_path is not None:
-            env["GIFTLIVE_EVENTS"] = str(self.events_path)
-        if self.out_dir is not None:
-            env["GIFTLIVE_OUT"] = str(self.out_dir)
-        if self.bootstrap is not None:
-            env["KAFKA_BOOTSTRAP"] = self.bootstrap
-        return env
-
 
 def parse_observe(text: str, what: str) -> tuple[int, ...]:
     """'60,300' (seconds) -> (60000, 300000) ms; a UserError naming ``what`` otherwise."""

@@ -32,7 +32,7 @@ def point_name(observe_ms: int) -> str:
 
 
 class LabelBook(CompactState):
-    __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule", "orphans")
+    __slots__ = ("window_ms", "observe_ms", "windows", "latest", "schedule")
 
     def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS):
         self.window_ms = window_ms
@@ -40,7 +40,6 @@ class LabelBook(CompactState):
         self.windows: dict[str, ClickWindow] = {}
         self.latest: dict[tuple[int, int], str] = {}  # (user, live) -> the click a gift there would go to
         self.schedule: list[tuple[int, str, int]] = []  # (due time, click id, observation index or -1)
-        self.orphans = 0
 
     def open(self, click: dict[str, Any], segment: str, row: Any) -> bool:
         """Start the window of ``click``; ``row`` (its features) comes back with the final label.
@@ -61,7 +60,6 @@ class LabelBook(CompactState):
         click_id = self.latest.get((gift["user_id"], gift["live_id"]))
         window = self.windows.get(click_id) if click_id is not None else None
         if window is None or gift["ts"] - window.ts > self.window_ms:
-            self.orphans += 1
             return orphan_label(gift)
         window.credit(gift["ts"], gift["amount"])
         return None

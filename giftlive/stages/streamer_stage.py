@@ -22,7 +22,7 @@ _TS = itemgetter("ts")
 
 
 class StreamerStage:
-    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep", "late")  # late: dead-lettered
+    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep")
 
     def __init__(self, index: int, senders: int, user_shards: int, ttl_ms: int = DEFAULT_TTL_MS) -> None:
         self.index = index
@@ -30,13 +30,11 @@ class StreamerStage:
         self.merge = WatermarkMerge(senders)
         self.book = StreamerBook(ttl_ms)
         self.next_sweep = BEGINNING_OF_TIME
-        self.late = 0
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(user shard key, Packet)`` for every user shard, and ``(DEAD_LETTER, [late events, copies])``;
         ``None`` means end of input."""
         released, dead = merge_packets(self.merge, packets, f"streamer shard {self.index}")
-        self.late += len(dead)
         out = self._advance(released)
         if dead:
             out.append((DEAD_LETTER, dead))

@@ -37,7 +37,7 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage:
-    __slots__ = ("index", "merge", "users", "labels", "next_sweep", "late")
+    __slots__ = ("index", "merge", "users", "labels", "next_sweep")
 
     def __init__(
         self,
@@ -52,7 +52,6 @@ class UserStage:
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
-        self.late = 0
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """A Packet of labels for the label stage (always: it carries the watermark), and at most one each of
@@ -60,7 +59,6 @@ class UserStage:
         released, dead = merge_packets(self.merge, packets, f"user shard {self.index}")
         out = self._advance(released, self.merge.released_to, dead)
         if dead:
-            self.late += len(dead)
             out.append((DEAD_LETTER, dead))
         return out
 
