@@ -1,52 +1,86 @@
-"""What the allocator has already handed out: concurrent viewers per streamer and recent allocations per
-(user, streamer) pair, for the capacity and frequency caps. Event time only; expired entries drop on read."""
+"""What the allocator has already handed out, for the capacity and frequency caps, on event time.
+
+Capacity: an allocation occupies its streamer for ``hold_ms``; a streamer holding ``capacity`` allocations is
+full. Frequency: a user gets one streamer at most ``pair_cap`` times within ``pair_window_ms``. ``advance``
+releases ended allocations in time order, so a cap check is a set lookup.
+"""
 
 from __future__ import annotations
 
 import heapq
-from collections import deque
 
 from giftlive.compact_state import CompactState
 
 
 class AllocationLoad(CompactState):
-    __slots__ = ("hold_ms", "pair_window_ms", "releases", "pair_times")
+    __slots__ = (
+        "capacity",
+        "hold_ms",
+        "pair_cap",
+        "pair_window_ms",
+        "held",
+        "releases",
+        "full",
+        "full_version",
+        "pairs",
+    )
 
-    def __init__(self, hold_ms: int, pair_window_ms: int) -> None:
-        self.hold_ms = hold_ms  # an allocation occupies its streamer for this long
+    def __init__(self, capacity: int, hold_ms: int, pair_cap: int, pair_window_ms: int) -> None:
+        self.capacity = capacity
+        self.hold_ms = hold_ms
+        self.pair_cap = pair_cap
         self.pair_window_ms = pair_window_ms
-        self.releases: dict[int, list[int]] = {}  # streamer -> heap of the times its allocations end
-        self.pair_times: dict[tuple[int, int], deque[int]] = {}  # (user, streamer) -> allocation times
+        self.held: dict[int, int] = {}  # streamer -> allocations still held
+        self.releases: list[tuple[int, int]] = []  # heap of (release time, streamer)
+        self.full: set[int] = set()  # streamers at capacity
+        self.full_version = 0  # changes whenever ``full`` does
+        self.pairs: dict[int, dict[int, list[int]]] = {}  # user -> streamer -> allocation times, ascending
 
-    def load(self, streamer_id: int, now_ms: int) -> int:
-        """Allocated viewers of the streamer still held at ``now_ms``."""
-        heap = self.releases.get(streamer_id)
-        if not heap:
-            return 0
-        while heap and heap[0] <= now_ms:
-            heapq.heappop(heap)
-        if not heap:
-            del self.releases[streamer_id]
-        return len(heap)
+    def advance(self, now_ms: int) -> None:
+        """Release every allocation that ended at or before ``now_ms``."""
+        releases, held = self.releases, self.held
+        while releases and releases[0][0] <= now_ms:
+            _, streamer = heapq.heappop(releases)
+            left = held[streamer] - 1
+            if left:
+                held[streamer] = left
+            else:
+                del held[streamer]
+            if left < self.capacity and streamer in self.full:
+                self.full.discard(streamer)
+                self.full_version += 1
 
-    def pair_count(self, user_id: int, streamer_id: int, now_ms: int) -> int:
-        """Allocations of this streamer to this user within the pair window before ``now_ms``."""
-        times = self.pair_times.get((user_id, streamer_id))
-        if not times:
-            return 0
-        while times and times[0] <= now_ms - self.pair_window_ms:
-            times.popleft()
-        if not times:
-            del self.pair_times[(user_id, streamer_id)]
-        return len(times)
+    def load(self, streamer_id: int) -> int:
+        """Allocations the streamer holds (as of the last ``advance``)."""
+        return self.held.get(streamer_id, 0)
+
+    def capped_for(self, user_id: int, now_ms: int) -> set[int]:
+        """Streamers this user already got ``pair_cap`` times within the window before ``now_ms``."""
+        mine = self.pairs.get(user_id)
+        if not mine:
+            return set()
+        cap, since = self.pair_cap, now_ms - self.pair_window_ms
+        return {s for s, times in mine.items() if len(times) >= cap and times[-cap] > since}
 
     def record(self, user_id: int, streamer_id: int, now_ms: int) -> None:
-        heapq.heappush(self.releases.setdefault(streamer_id, []), now_ms + self.hold_ms)
-        self.pair_times.setdefault((user_id, streamer_id), deque()).append(now_ms)
+        held = self.held.get(streamer_id, 0) + 1
+        self.held[streamer_id] = held
+        if held >= self.capacity and streamer_id not in self.full:
+            self.full.add(streamer_id)
+            self.full_version += 1
+        heapq.heappush(self.releases, (now_ms + self.hold_ms, streamer_id))
+        self.pairs.setdefault(user_id, {}).setdefault(streamer_id, []).append(now_ms)
 
     def sweep(self, now_ms: int) -> None:
-        """Free every expired entry (reads already ignore them); keeps memory bounded."""
-        for streamer_id in list(self.releases):
-            self.load(streamer_id, now_ms)
-        for user_id, streamer_id in list(self.pair_times):
-            self.pair_count(user_id, streamer_id, now_ms)
+        """Forget allocation times that no longer count for the frequency cap; keeps memory bounded."""
+        since = now_ms - self.pair_window_ms
+        for user_id in list(self.pairs):
+            mine = self.pairs[user_id]
+            for streamer_id in list(mine):
+                recent = [t for t in mine[streamer_id] if t > since]
+                if recent:
+                    mine[streamer_id] = recent
+                else:
+                    del mine[streamer_id]
+            if not mine:
+                del self.pairs[user_id]

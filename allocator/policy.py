@@ -1,106 +1,126 @@
-"""The first allocation policy: Thompson sampling on each streamer's gift value, a pair-history boost,
-capacity and frequency caps, and a cold-start exploration floor. One room per request, with the
-probability the policy gave it.
+"""The first allocation policy: Thompson sampling on each streamer's gift value with a pair-history boost,
+capacity and frequency caps, and a cold-start exploration floor.
 
-    eligible   = candidates whose streamer is under capacity and not shown to this user too often lately
-    with prob. ``explore``: a uniformly random eligible cold-start room (if any)
-    otherwise: argmax over eligible of  sampled value × (1 + pair_weight · log1p(pair gift sum))
+For every row of the round (allocator/sample_round.py):
 
-The Thompson part has no closed-form choice probability, so it is estimated from ``propensity_draws`` more
-joint draws plus the one that decided (so it is never 0); the exploration part is exact. Randomness comes
-from (seed, request id), so a rerun makes the same decisions.
+    eligible = candidates whose room is live, whose streamer is under capacity and not shown to this user
+               ``pair_cap`` times within the pair window
+    explore rows (the first ceil(explore · rows)): the row's first eligible sampled cold-start room
+    other rows, or when no sampled cold-start room is eligible: the first maximum, over the eligible top
+               rooms, then history rooms, then the row's cold-start sample, of
+               drawn value × (1 + pair_weight · log1p(user's gift sum to the streamer))
+
+The request's row decides; the propensity of its room is the share of rows that chose the same room.
 """
 
 from __future__ import annotations
 
-import zlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.load import AllocationLoad
-from allocator.posteriors import PosteriorBook
-from allocator.thompson import posterior_arrays, sample_values
-
-
-@dataclass(frozen=True)
-class Candidate:
-    live_id: int
-    streamer_id: int
-    pair_gift_sum: float = 0.0  # what this user has given this streamer so far
-    cold_start: bool = False
+BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
+NO_ROOM = -1
 
 
 @dataclass(frozen=True)
 class PolicyConfig:
     name: str = "thompson-capped"
-    version: int = 1
+    version: int = 2
     seed: int = 7
     capacity: int = 50  # concurrent allocated viewers per streamer
     hold_ms: int = 600_000  # how long an allocation occupies its streamer
     pair_cap: int = 3  # allocations of one streamer to one user ...
     pair_window_ms: int = 3_600_000  # ... within this window
     pair_weight: float = 0.5
-    explore: float = 0.1  # share of requests that go to a random eligible cold-start room
-    propensity_draws: int = 255
+    explore: float = 0.1  # floor on the share of rows that serve a random cold-start room
+    rows: int = 50  # Thompson draws per streamer: propensities are multiples of 1 / rows
+    round_ms: int = 300_000  # event-time length of a round: its requests share the top list and samples
+    max_draw_age_rounds: int = 36  # a live streamer's draws are renewed after new labels or this many rounds
+    rank_every_ms: int = 3_600_000  # how often the live rooms are ranked (top list, cold-start list)
+    top_rooms: int = 50  # live rooms with the highest posterior value per exposure
+    history_rooms: int = 40  # live rooms of streamers the user has history with
+    cold_rooms: int = 10  # sampled cold-start rooms per row
+    cold_start_clicks: float = 10.0  # a streamer with less (decayed) labelled click mass is cold-start
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
+            raise ValueError("explore must be in [0, 1]; rows, capacity and pair_cap >= 1")
+
+    @property
+    def explore_rows(self) -> int:
+        return math.ceil(self.explore * self.rows - 1e-9)
+
+    @property
+    def max_candidates(self) -> int:
+        return self.top_rooms + self.history_rooms + self.cold_rooms
+
+    def boost(self, gift_sum: float) -> float:
+        """Pair-history factor on a streamer's drawn value for a user who gave it ``gift_sum``."""
+        return 1.0 + self.pair_weight * math.log1p(gift_sum)
 
 
 @dataclass(frozen=True)
-class Decision:
-    live_id: int
-    streamer_id: int
-    score: float  # the sampled, boosted value that won (0 for an exploration pick)
-    propensity: float  # P(this room | request, state) under the policy
-    propensity_draws: int  # Monte-Carlo draws behind the Thompson part of the propensity
-    candidates: int
-    capped: int  # candidates removed by the capacity or frequency cap
-    load: int  # the chosen streamer's allocated viewers before this decision
-    explored: bool
+class RowChoices:
+    """What every row picks for one request."""
+
+    live: np.ndarray  # chosen room per row, NO_ROOM when nothing is eligible
+    value: np.ndarray  # its drawn, boosted value (BLOCKED for NO_ROOM)
+    explored: np.ndarray  # bool: the row served a cold-start room by exploration
+    cold_index: np.ndarray  # which of the row's cold samples it chose, -1 for another candidate
 
 
-def choose(
-    request_id: str,
-    user_id: int,
-    now_ms: int,
-    candidates: list[Candidate],
-    posteriors: PosteriorBook,
-    load: AllocationLoad,
-    config: PolicyConfig,
-) -> Decision | None:
-    """Pick one room for the request and record it in ``load``; None when every candidate is capped."""
-    eligible = [
-        c
-        for c in candidates
-        if load.load(c.streamer_id, now_ms) < config.capacity
-        and load.pair_count(user_id, c.streamer_id, now_ms) < config.pair_cap
-    ]
-    if not eligible:
-        return None
-    rng = np.random.default_rng([config.seed, zlib.crc32(request_id.encode())])
-    cold = [i for i, c in enumerate(eligible) if c.cold_start]
-    explore = config.explore if cold else 0.0
-    params = posterior_arrays([posteriors.posterior(c.streamer_id) for c in eligible], posteriors.prior)
-    boost = 1.0 + config.pair_weight * np.log1p([c.pair_gift_sum for c in eligible])
-    values = sample_values(params, rng, 1 + config.propensity_draws) * boost
-    if rng.random() < explore:
-        index = cold[int(rng.integers(len(cold)))]
-        score, explored = 0.0, True
+def choose_rows(
+    rows: int,
+    fixed_live: np.ndarray,
+    fixed_values: np.ndarray,
+    cold_live: np.ndarray,
+    cold_values: np.ndarray,
+    explore_rows: int,
+) -> RowChoices:
+    """The policy on every row. ``fixed_values`` is (candidates × rows), ``cold_values`` (rows × samples);
+    both already carry the boosts and BLOCKED for ineligible candidates."""
+    every = np.arange(rows)
+    if len(fixed_live):
+        best = fixed_values.argmax(axis=0)
+        value = fixed_values[best, every]
+        live = fixed_live[best]
     else:
-        index = int(np.argmax(values[0]))
-        score, explored = float(values[0, index]), False
-    thompson_share = float(np.mean(np.argmax(values, axis=1) == index))
-    propensity = (1 - explore) * thompson_share + (explore / len(cold) if eligible[index].cold_start else 0.0)
-    chosen = eligible[index]
-    before = load.load(chosen.streamer_id, now_ms)
-    load.record(user_id, chosen.streamer_id, now_ms)
-    return Decision(
-        live_id=chosen.live_id,
-        streamer_id=chosen.streamer_id,
-        score=score,
-        propensity=propensity,
-        propensity_draws=config.propensity_draws + 1,
-        candidates=len(candidates),
-        capped=len(candidates) - len(eligible),
-        load=before,
-        explored=explored,
+        value = np.full(rows, BLOCKED)
+        live = np.full(rows, NO_ROOM, dtype=np.int64)
+    explored = np.zeros(rows, dtype=bool)
+    cold_index = np.full(rows, -1)
+    if cold_values.size:
+        best_cold = cold_values.argmax(axis=1)
+        if explore_rows:
+            eligible = cold_values[:explore_rows] >= 0
+            any_eligible = eligible.any(axis=1)
+            best_cold[:explore_rows] = np.where(
+                any_eligible, eligible.argmax(axis=1), best_cold[:explore_rows]
+            )
+            explored[:explore_rows] = any_eligible
+        cold_value = cold_values[every, best_cold]
+        use_cold = (cold_value > value) | explored
+        live = np.where(use_cold, cold_live[every, best_cold], live)
+        value = np.where(use_cold, cold_value, value)
+        cold_index = np.where(use_cold, best_cold, -1)
+    live = np.where(value >= 0, live, NO_ROOM)
+    return RowChoices(live, value, explored, cold_index)
+
+
+def add_candidates(base: RowChoices, live: np.ndarray, values: np.ndarray) -> RowChoices:
+    """``choose_rows`` with ``live``/``values`` appended to the fixed candidates, computed from the choices
+    without them (same tie order: they beat an earlier fixed candidate only when strictly better, and a cold
+    sample only when at least as good; exploring rows keep their cold-start room)."""
+    every = np.arange(len(base.live))
+    best = values.argmax(axis=0)
+    value = values[best, every]
+    beats = np.where(base.cold_index >= 0, value >= base.value, value > base.value)
+    use = beats & ~base.explored & (value >= 0)
+    return RowChoices(
+        np.where(use, live[best], base.live),
+        np.where(use, value, base.value),
+        base.explored,
+        np.where(use, -1, base.cold_index),
     )

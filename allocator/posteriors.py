@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from giftlive.compact_state import CompactState
 
 DEFAULT_HALF_LIFE_MS = 3 * 86_400_000
+FORGET_HALF_LIVES = 6
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class StreamerPosterior(CompactState):
         self.s2 += weight * log_amount * log_amount
         if self.n == 0.0:
             self.s1 = self.s2 = 0.0
+
+    def clicks(self) -> float:
+        """Decayed click mass behind the Beta: how much evidence there is."""
+        return self.gifts + self.misses
 
     def beta(self, prior: Prior) -> tuple[float, float]:
         """(a, b) of the Beta posterior on P(gift | shown)."""
@@ -142,3 +147,17 @@ class PosteriorBook(CompactState):
 
     def posterior(self, streamer_id: int) -> StreamerPosterior:
         return self.streamers.get(streamer_id) or StreamerPosterior()
+
+    def at(self, streamer_id: int, now_ms: int) -> StreamerPosterior:
+        """The streamer's posterior with its evidence decayed to ``now_ms``."""
+        streamer = self.streamers.get(streamer_id)
+        if streamer is None:
+            return StreamerPosterior()
+        streamer.decay_to(now_ms, self.half_life_ms)
+        return streamer
+
+    def sweep(self, now_ms: int) -> None:
+        """Forget streamers with no label for FORGET_HALF_LIVES half-lives (< 2 % of their evidence left)."""
+        since = now_ms - FORGET_HALF_LIVES * self.half_life_ms
+        for streamer_id in [s for s, p in self.streamers.items() if p.at_ms < since]:
+            del self.streamers[streamer_id]

@@ -53,13 +53,14 @@ from flows.dataflow import build_flow  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
 from flows.runtime import tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
-from giftlive.stages import DEAD_LETTER, LABEL, TRAINING  # noqa: E402
+from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, TRAINING  # noqa: E402
+from giftlive.stages.decision_stage import DecisionStage, decision_senders  # noqa: E402
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
 from giftlive.stages.label_stage import LabelStage  # noqa: E402
 from giftlive.stages.streamer_stage import StreamerStage  # noqa: E402
 from giftlive.stages.user_stage import UserStage  # noqa: E402
 
-KINDS = (LABEL, TRAINING, DEAD_LETTER)
+KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION)
 PARTITIONS = 4
 GOAL_RATE = 50_000  # events/s per worker, in memory
 GOAL_RATIO = 0.7  # flow / plain loop, in memory
@@ -148,59 +149,55 @@ def run_flow_in_memory(
 
 
 class PlainLoop:
-    """The flow's steps without Bytewax: decode a batch, hand each streamer shard its packets in one call,
-    hand each user shard the streamer shards' packets in one call, count the output records."""
+    """The flow's steps without Bytewax: decode a batch, then hand every keyed stage its packets in one
+    call, stage by stage in dataflow order (streamer, user, label, decision), counting the output records."""
+
+    ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
 
     def __init__(self, settings: FlowSettings) -> None:
         n = settings.shards
         self.shards, self.lateness_ms = n, settings.lateness_ms
-        self.streamers = [StreamerStage(i, 1, n, settings.ttl_ms) for i in range(n)]
-        self.users = [
-            UserStage(j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms) for j in range(n)
-        ]
-        self.corrector = LabelStage(n, settings.window_ms)
+        self.keyed: dict[str, Any] = {}
+        for i in range(n):
+            self.keyed[f"s{i}"] = StreamerStage(i, 1, n, settings.ttl_ms)
+        for j in range(n):
+            self.keyed[f"u{j}"] = UserStage(j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms)
+        self.keyed["l0"] = LabelStage(n, settings.window_ms)
+        self.keyed[DECISION_STAGE_KEY] = DecisionStage(decision_senders(n, n), settings.policy)
         self.counts = dict.fromkeys(KINDS, 0)
 
-    def _route(self, items: list[tuple[str, Any]]) -> dict[int, list[Any]]:
-        """Count the ``(kind, [records])`` items; group the packets by receiving shard."""
-        packets: dict[int, list[Any]] = {}
+    def _run(self, items: list[tuple[str, Any]], first: int = 0) -> None:
+        """Count the records among ``items``; pass the packets down the stages from ``ORDER[first]`` on."""
         counts = self.counts
+        for prefix in self.ORDER[first:]:
+            by_key: dict[str, list[Any]] = {}
+            later: list[tuple[str, Any]] = []
+            for key, payload in items:
+                if key[0] == "!":
+                    counts[key] += len(payload)
+                elif key[0] == prefix:
+                    by_key.setdefault(key, []).append(payload)
+                else:
+                    later.append((key, payload))
+            for key, packets in by_key.items():
+                later.extend(self.keyed[key].on_packets(packets))
+            items = later
         for key, payload in items:
-            if key[0] == "!":
-                counts[key] += len(payload)
-            else:
-                packets.setdefault(int(key[1:]), []).append(payload)
-        return packets
-
-    def _to_users(self, items: list[tuple[str, Any]]) -> None:
-        users = self.users
-        to_corrector: list[Any] = []
-        for j, packets in self._route(items).items():
-            to_corrector.extend(users[j].on_packets(packets))
-        for packets in self._route(to_corrector).values():
-            self._route(self.corrector.on_packets(packets))
+            counts[key] += len(payload)
 
     def feed(self, batch: list[RawRecord]) -> None:
-        streamers = self.streamers
-        streamed: list[tuple[str, Any]] = []
-        for i, packets in self._route(decode_batch(batch, self.shards, self.lateness_ms)).items():
-            streamed.extend(streamers[i].on_packets(packets))
-        self._to_users(streamed)
+        self._run(decode_batch(batch, self.shards, self.lateness_ms))
 
     def finish(self) -> None:
-        streamed: list[tuple[str, Any]] = []
-        for stage in self.streamers:
-            streamed.extend(stage.on_eof())
-        self._to_users(streamed)
-        to_corrector: list[Any] = []
-        for stage in self.users:
-            to_corrector.extend(stage.on_eof())
-        for packets in self._route(to_corrector).values():
-            self._route(self.corrector.on_packets(packets))
-        self._route(self.corrector.on_eof())
+        for depth, prefix in enumerate(self.ORDER):
+            ended: list[tuple[str, Any]] = []
+            for key, stage in self.keyed.items():
+                if key[0] == prefix:
+                    ended.extend(stage.on_eof())
+            self._run(ended, depth + 1)
 
     def stages(self) -> list[Any]:
-        return [*self.streamers, *self.users, self.corrector]
+        return list(self.keyed.values())
 
 
 def batches_of(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
@@ -367,6 +364,7 @@ def kafka_part(args: argparse.Namespace, log: Path, events: int, expected: dict[
                     labels_topic=outputs[LABEL],
                     training_topic=outputs[TRAINING],
                     deadletter_topic=outputs[DEAD_LETTER],
+                    decisions_topic=outputs[DECISION],
                     shards=args.shards,
                     batch_size=args.batch_size,
                 )

@@ -30,6 +30,14 @@ class UserBook(CompactState):
         pair = live_entry(user.pairs, streamer_id, now_ms, self.ttl_ms)
         return user.features(now_ms), NO_PAIR_HISTORY if pair is None else pair.features(now_ms)
 
+    def streamers(self, user_id: int, now_ms: int) -> list[tuple[int, float]]:
+        """(streamer, gift sum) of every streamer the user has live history with at ``now_ms``."""
+        user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
+        if user is None:
+            return []
+        since = now_ms - self.ttl_ms
+        return [(s, pair.gift_sum) for s, pair in user.pairs.items() if pair.last_seen >= since]
+
     def learn(self, event: dict[str, Any]) -> None:
         """Add a click, dwell or gift to its user's and pair's history; other types are ignored."""
         kind = event["type"]

@@ -1,8 +1,12 @@
 """The GiftLive dataflow. Only the source and the sinks differ between broker and embedded mode:
 
 events ─ decode ─┬─ dead letters
-                 └─ streamer stage (by streamer shard) ─ user stage (by user shard) ─┬─ labels
-                                                                                     └─ training rows
+                 └─ streamer stage (by streamer shard) ─ user stage (by user shard) ─┬─ training rows
+                          │ room events                     │ requests               └─ label stage ─ labels
+                          └──────────────────────────────── decision stage ─────────────────┘ labels
+                                                              └─ decisions
+
+Every stage also sends dead letters; the decision stage learns from the label stage's corrected labels.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from bytewax.inputs import Source
 
 from flows.kafka_io import (
     deadletter_message,
+    decision_message,
     label_message,
     partition_count,
     raw_from_kafka,
@@ -26,7 +31,8 @@ from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
 from flows.stage_logic import builder
-from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, TRAINING
+from giftlive.stages.decision_stage import DecisionStage, decision_senders
 from giftlive.stages.decode import decode_batch
 from giftlive.stages.label_stage import LabelStage
 from giftlive.stages.streamer_stage import StreamerStage
@@ -42,7 +48,7 @@ def build_flow(
     progress: TextIO | None = None,
 ) -> Dataflow:
     """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
-    (one per LABEL / TRAINING / DEAD_LETTER, each taking records) to run it in memory."""
+    (one per LABEL / TRAINING / DEAD_LETTER / DECISION, each taking records) to run it in memory."""
     flow = Dataflow("giftlive")
     from_kafka = source is None and settings.events_path is None
     total = None
@@ -75,7 +81,8 @@ def build_flow(
         to_streamers,
         builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms), settings.snapshots),
     )
-    to_users = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
+    streamed = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
+    to_users, rooms = _split_decider("streamed", streamed)
     from_users = op.stateful_batch(
         "user_stage",
         to_users,
@@ -84,13 +91,22 @@ def build_flow(
             settings.snapshots,
         ),
     )
-    to_corrector = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
+    labelled = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
+    to_corrector, requests = _split_decider("labelled", labelled)
     from_corrector = op.stateful_batch(
         "label_stage",
         to_corrector,
         builder(lambda _i: LabelStage(u_count, settings.window_ms), settings.snapshots),
     )
-    _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
+    labels = _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
+    from_decider = op.stateful_batch(
+        "decision_stage",
+        op.merge("to_decider", rooms, requests, labels),
+        builder(
+            lambda _i: DecisionStage(decision_senders(s_count, u_count), settings.policy), settings.snapshots
+        ),
+    )
+    _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
     outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
     for kind, stream in outputs.items():
         _sink(kind, stream, settings, sinks)
@@ -114,9 +130,9 @@ def _value(keyed: tuple[str, Any]) -> Any:
 
 
 def _records(flow: Dataflow, name: str, items: Stream, collected: dict[str, list[Stream]]) -> Stream:
-    """Split off the output records (dead letters, labels, training rows); return the packets."""
+    """Split off the output records (dead letters, labels, training rows, decisions); return the packets."""
     records = op.branch(f"{name}_records", items, lambda kv: kv[0].startswith("!"))
-    for kind in (DEAD_LETTER, LABEL, TRAINING):
+    for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION):
         chosen = op.filter(f"{name}_{kind[1:]}", records.trues, partial(_is_kind, kind))
         collected.setdefault(kind, []).append(chosen)
     return records.falses
@@ -126,8 +142,24 @@ def _is_kind(kind: str, item: tuple[str, Any]) -> bool:
     return item[0] == kind
 
 
-_FILES = {DEAD_LETTER: "deadletter.parquet", LABEL: "labels.parquet", TRAINING: "training.parquet"}
-_MESSAGES = {DEAD_LETTER: deadletter_message, LABEL: label_message, TRAINING: training_message}
+def _split_decider(name: str, packets: Stream) -> tuple[Stream, Stream]:
+    """(packets for the next keyed stage, packets for the decision stage)."""
+    split = op.branch(f"{name}_to_decider", packets, partial(_is_kind, DECISION_STAGE_KEY))
+    return split.falses, split.trues
+
+
+_FILES = {
+    DEAD_LETTER: "deadletter.parquet",
+    LABEL: "labels.parquet",
+    TRAINING: "training.parquet",
+    DECISION: "decisions.parquet",
+}
+_MESSAGES = {
+    DEAD_LETTER: deadletter_message,
+    LABEL: label_message,
+    TRAINING: training_message,
+    DECISION: decision_message,
+}
 
 
 def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, Any] | None) -> None:
@@ -144,6 +176,7 @@ def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, An
             DEAD_LETTER: settings.deadletter_topic,
             LABEL: settings.labels_topic,
             TRAINING: settings.training_topic,
+            DECISION: settings.decisions_topic,
         }[kind]
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, _MESSAGES[kind]))
         op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], topic))

@@ -42,6 +42,11 @@ def training_message(record: dict[str, Any]) -> KafkaSinkMessage:
     return KafkaSinkMessage(key=record["click_id"].encode(), value=orjson.dumps(record))
 
 
+def decision_message(record: dict[str, Any]) -> KafkaSinkMessage:
+    """Keyed by user, so one user's decisions stay in order within a partition."""
+    return KafkaSinkMessage(key=str(record["user_id"]).encode(), value=orjson.dumps(record))
+
+
 def deadletter_message(record: dict[str, Any]) -> KafkaSinkMessage:
     """The raw bytes as they came, with the reason and origin in headers."""
     headers = [("reason", record["reason"].encode()), ("source", record["source"].encode())]

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
+from allocator.records import DECISION_SCHEMA
 from features.columns import TRAINING_SCHEMA
 from giftlive.events import COLUMNS, encode, kafka_key
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord
@@ -142,6 +143,7 @@ OUTPUT_FILES: dict[str, pa.Schema] = {
     "training.parquet": TRAINING_SCHEMA,
     "labels.parquet": LABEL_SCHEMA,
     "deadletter.parquet": DEADLETTER_SCHEMA,
+    "decisions.parquet": DECISION_SCHEMA,
 }
 
 

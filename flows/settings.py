@@ -18,7 +18,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from giftlive.config import DEADLETTER_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC
+from allocator.policy import PolicyConfig
+from giftlive.config import DEADLETTER_TOPIC, DECISIONS_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC
 from giftlive.errors import UserError
 
 
@@ -32,6 +33,8 @@ class FlowSettings:
     labels_topic: str = LABELS_TOPIC
     training_topic: str = TRAINING_TOPIC
     deadletter_topic: str = DEADLETTER_TOPIC
+    decisions_topic: str = DECISIONS_TOPIC
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     shards: int = 4
     lateness_ms: int = 5_000
     ttl_ms: int = 7 * 86_400_000

@@ -12,7 +12,7 @@ from bytewax.testing import TestingSource, run_main
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.events import encode, kafka_key
-from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, LABEL, TRAINING
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord
 
 
@@ -37,6 +37,7 @@ class FlowOutput:
     training: list[dict[str, Any]] = field(default_factory=list)
     labels: list[dict[str, Any]] = field(default_factory=list)
     dead: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
     def training_by_click(self) -> dict[str, dict[str, Any]]:
         return {row["click_id"]: row for row in self.training}
@@ -64,8 +65,10 @@ def run_flow(
     events: list[dict[str, Any] | bytes], partitions: int = 1, batch_size: int = 3, **settings: Any
 ) -> FlowOutput:
     """The dataflow over ``events`` with small source batches (so watermarks move many times)."""
-    sinks = {DEAD_LETTER: CollectSink(), LABEL: CollectSink(), TRAINING: CollectSink()}
+    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION)}
     config = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"), **settings)
     source = TestingSource(raw_records(events, partitions), batch_size=batch_size)
     run_main(build_flow(config, source=source, senders=partitions, sinks=sinks))
-    return FlowOutput(sinks[TRAINING].items, sinks[LABEL].items, sinks[DEAD_LETTER].items)
+    return FlowOutput(
+        sinks[TRAINING].items, sinks[LABEL].items, sinks[DEAD_LETTER].items, sinks[DECISION].items
+    )

@@ -1,8 +1,9 @@
-"""The flow's steps as plain objects: decode, streamer stage, user stage.
+"""The flow's steps as plain objects: decode, streamer stage, user stage, label stage,
+decision stage.
 
 The Bytewax dataflow (flows/), the benchmark's plain loop and the tests all drive these same objects.
 Items between steps are ``(key, payload)`` pairs: a shard key and a Packet, or DEAD_LETTER / LABEL /
-TRAINING and a record.
+TRAINING / DECISION and a list of records.
 """
 
 from typing import Any, NamedTuple
@@ -10,6 +11,9 @@ from typing import Any, NamedTuple
 DEAD_LETTER = "!dead"
 LABEL = "!label"
 TRAINING = "!training"
+DECISION = "!decision"
+
+DECISION_STAGE_KEY = "d0"  # the one decision stage
 
 
 class Packet(NamedTuple):

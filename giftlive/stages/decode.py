@@ -17,9 +17,17 @@ from giftlive.stream_time import END_OF_TIME
 END_OF_PARTITION = "end-of-partition"
 CONTROL_HEADER = "giftlive-control"
 
-# Types the downstream stages use; the others (impressions, likes, comments) are valid but not needed yet.
+# Types the downstream stages use (impressions are allocation requests); likes and comments are valid but
+# not used yet.
 _FORWARDED = frozenset(
-    {EventType.ROOM_START, EventType.ROOM_END, EventType.CLICK, EventType.GIFT, EventType.DWELL}
+    {
+        EventType.ROOM_START,
+        EventType.ROOM_END,
+        EventType.IMPRESSION,
+        EventType.CLICK,
+        EventType.GIFT,
+        EventType.DWELL,
+    }
 )
 
 

@@ -1,11 +1,12 @@
 """Label stage: one key that merges every user shard's labels in event-time order and corrects them, so the
-survival model learns from all matured clicks (labels/label_corrector.py)."""
+survival model learns from all matured clicks (labels/label_corrector.py). The corrected labels go out, and
+in order to the decision stage, whose posteriors learn from them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from giftlive.stages import DEAD_LETTER, LABEL, Packet
+from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, Packet
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import WatermarkMerge
 from labels.label_corrector import LabelCorrector
@@ -27,12 +28,15 @@ class LabelStage:
         self.corrector = LabelCorrector(window_ms)
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """``(LABEL, [labels])`` in event-time order; ``None`` means end of input."""
+        """``(LABEL, [labels])`` in event-time order and a Packet of them for the decision stage (always: it
+        carries the watermark); ``None`` means end of input."""
         released, dead = merge_packets(self.merge, packets, "label stage")
         correct = self.corrector.correct
-        out: list[tuple[str, Any]] = []
-        if released:
-            out.append((LABEL, [correct(item["label"]) for item in released]))
+        labels = [correct(item["label"]) for item in released]
+        items = [label_item(label) for label in labels]
+        out: list[tuple[str, Any]] = [(DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items))]
+        if labels:
+            out.append((LABEL, labels))
         if dead:
             out.append((DEAD_LETTER, dead))
         return out

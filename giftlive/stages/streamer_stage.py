@@ -1,5 +1,5 @@
 """Streamer stage: merges all partitions into event-time order and attaches streamer and room features
-to each click, then routes user events to their user shard.
+to each click, then routes user events to their user shard and room events to the decision stage.
 
 Within one millisecond every click reads the history from before that millisecond (counts are applied after
 the whole millisecond), while a room_start in the same millisecond is already visible as context.
@@ -14,7 +14,7 @@ from typing import Any
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.streamer_book import StreamerBook
 from giftlive.events import ROOM_EVENT_TYPES, EventType
-from giftlive.stages import DEAD_LETTER, Packet
+from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, Packet
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 
@@ -32,8 +32,8 @@ class StreamerStage:
         self.next_sweep = BEGINNING_OF_TIME
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """``(user shard key, Packet)`` for every user shard, and ``(DEAD_LETTER, [late events, copies])``;
-        ``None`` means end of input."""
+        """``(user shard key, Packet)`` for every user shard, a Packet of room events for the decision
+        stage, and ``(DEAD_LETTER, [late events, copies])``; ``None`` means end of input."""
         released, dead = merge_packets(self.merge, packets, f"streamer shard {self.index}")
         out = self._advance(released)
         if dead:
@@ -47,6 +47,7 @@ class StreamerStage:
         shards = self.user_shards
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         book = self.book
+        rooms: list[dict[str, Any]] = []
         for _ts, group in groupby(released, key=_TS):
             history = []
             ends = []
@@ -54,9 +55,11 @@ class StreamerStage:
                 kind = event["type"]
                 if kind is EventType.ROOM_END:
                     ends.append(event)  # last in its millisecond: after that millisecond's clicks are counted
+                    rooms.append(event)
                     continue
                 if kind in ROOM_EVENT_TYPES:
                     book.apply_room_event(event)
+                    rooms.append(event)
                     continue
                 if kind is EventType.CLICK:
                     streamer, room = book.features(event["streamer_id"], event["live_id"], event["ts"])
@@ -71,7 +74,9 @@ class StreamerStage:
         if watermark >= self.next_sweep:
             book.expire(watermark)
             self.next_sweep = watermark + sweep_interval(book.ttl_ms)
-        return [
+        out: list[tuple[str, Any]] = [
             (f"u{shard}", Packet(shard, self.index, watermark, events))
             for shard, events in enumerate(per_shard)
         ]
+        out.append((DECISION_STAGE_KEY, Packet(0, 1 + self.index, watermark, rooms)))
+        return out

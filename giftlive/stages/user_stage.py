@@ -1,6 +1,7 @@
 """User stage: merges the streamer shards back into event-time order, computes user and pair features at
 each click, attributes gifts and emits training rows, orphan labels, and provisional and final labels for
-the label stage to correct.
+the label stage to correct. Every impression and click also goes to the decision stage as an allocation
+request, with the user's streamer history from before it.
 
 Label observation points fire in event-time order interleaved with the events (a point at time t fires
 after every event at t and before any later one), so labels do not depend on how the stream was batched.
@@ -17,7 +18,8 @@ from features.context import china_hour, china_weekday
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.user_book import UserBook
 from giftlive.events import EventType, encode
-from giftlive.stages import DEAD_LETTER, LABEL, TRAINING, Packet
+from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, TRAINING, Packet
+from giftlive.stages.decision_stage import request_item
 from giftlive.stages.decode import dead_letter
 from giftlive.stages.label_stage import LABEL_STAGE_KEY, label_item
 from giftlive.stages.merge_input import merge_packets
@@ -37,7 +39,7 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage:
-    __slots__ = ("index", "merge", "users", "labels", "next_sweep")
+    __slots__ = ("index", "decision_sender", "merge", "users", "labels", "next_sweep")
 
     def __init__(
         self,
@@ -48,14 +50,16 @@ class UserStage:
         observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS,
     ) -> None:
         self.index = index
+        self.decision_sender = 1 + senders + index  # see decision_stage.decision_senders
         self.merge = WatermarkMerge(senders)
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """A Packet of labels for the label stage (always: it carries the watermark), and at most one each of
-        (LABEL, [orphan labels]), (TRAINING, [rows]) and (DEAD_LETTER, [records]); ``None``: end of input."""
+        """A Packet of labels for the label stage and one of requests for the decision stage (always: they
+        carry the watermark), and at most one each of (LABEL, [orphan labels]), (TRAINING, [rows]) and
+        (DEAD_LETTER, [records]); ``None``: end of input."""
         released, dead = merge_packets(self.merge, packets, f"user shard {self.index}")
         out = self._advance(released, self.merge.released_to, dead)
         if dead:
@@ -70,11 +74,14 @@ class UserStage:
         labels: list[dict[str, Any]] = []  # provisional and final: corrected by the label stage
         orphans: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
+        requests: list[dict[str, Any]] = []
         for ts, group in groupby(released, key=_TS):
             self._due(ts, labels, rows)
             group = list(group)
             for event in group:
                 kind = event["type"]
+                if kind is EventType.IMPRESSION or kind is EventType.CLICK:
+                    requests.append(request_item(event, users.streamers(event["user_id"], ts)))
                 if kind is EventType.CLICK:
                     user_features, pair_features = users.features(event["user_id"], event["streamer_id"], ts)
                     row = {
@@ -109,7 +116,10 @@ class UserStage:
             users.expire(watermark)
             self.next_sweep = watermark + sweep_interval(users.ttl_ms)
         items = [label_item(label) for label in labels]
-        out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
+        out: list[tuple[str, Any]] = [
+            (LABEL_STAGE_KEY, Packet(0, self.index, watermark, items)),
+            (DECISION_STAGE_KEY, Packet(0, self.decision_sender, watermark, requests)),
+        ]
         if orphans:
             out.append((LABEL, orphans))
         if rows:

@@ -1,5 +1,6 @@
-"""A flow killed mid-stream and resumed from its Bytewax snapshots gives the same labels and training rows
-(after dropping at-least-once duplicates by id): open label windows and their due times live in state."""
+"""A flow killed mid-stream and resumed from its Bytewax snapshots gives the same labels, training rows and
+decisions (after dropping at-least-once duplicates by id): open label windows, their due times, posteriors,
+loads and the allocator's random state live in state."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from bytewax.testing import TestingSource, run_main
 
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
-from giftlive.stages import DEAD_LETTER, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, LABEL, TRAINING
 from tests.flow_harness import CollectSink, raw_records, run_flow
 
 T0 = 1_746_374_400_000
 
 
 def _events() -> list[dict]:
-    events = []
+    events = [
+        dict(id=f"rs{n}", type="room_start", ts=T0 - 1, streamer_id=n, live_id=n) for n in range(5)
+    ]
     for i in range(300):
         ts = T0 + i * 20_000
         user, live = i % 7, i % 5
@@ -47,7 +50,7 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     recovery = RecoveryConfig(str(tmp_path / "recovery"))
     records = raw_records(events)
     records.insert(len(records) // 2, TestingSource.ABORT())
-    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING)}
+    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION)}
     settings = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"))
     source = TestingSource(records, batch_size=10)
     for run in range(2):  # the first run aborts half-way; the second resumes from the last snapshot
@@ -62,3 +65,8 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     assert all(labels[label["label_id"]] == label for label in sinks[LABEL].items)
     assert labels == {label["label_id"]: label for label in expected.labels}
     assert rows == expected.training_by_click()
+    decisions = {d["decision_id"]: d for d in sinks[DECISION].items}
+    served = sum(d["live_id"] is not None for d in decisions.values())
+    assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
+    assert decisions == {d["decision_id"]: d for d in expected.decisions}
+

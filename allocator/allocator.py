@@ -1,0 +1,270 @@
+"""Everything the decision stage keeps, and one decision per request.
+
+State: the live rooms, every streamer's posterior (learned from the flow's corrected labels), the draw
+table, the load the caps count, the hourly ranking and the current round. A request is an impression or a
+click carrying the user's streamer history from the user stage; the answer is a decision record
+(allocator/records.py).
+
+Candidates (at most ``max_candidates``): the live rooms with the highest posterior value per exposure (the
+decayed gift revenue per viewer, ranked every ``rank_every_ms``), the live rooms of streamers the user has
+history with, and each row's sample of live cold-start rooms.
+"""
+
+from __future__ import annotations
+
+import heapq
+import zlib
+from typing import Any
+
+import numpy as np
+
+from allocator.draw_table import DrawTable
+from allocator.live_rooms import LiveRooms
+from allocator.load import AllocationLoad
+from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig, add_candidates, choose_rows
+from allocator.posteriors import PosteriorBook
+from allocator.sample_round import SampleRound
+from giftlive.compact_state import CompactState
+from giftlive.events import EventType
+
+SWEEP_EVERY_MS = 3_600_000
+_REQUEST_TYPES = {EventType.IMPRESSION: "impression", EventType.CLICK: "click"}
+
+
+def decision_id(request_id: str, config: PolicyConfig) -> str:
+    """Deterministic: a rerun or a resumed run gives the same id, so consumers can drop duplicates."""
+    return f"{request_id}@{config.name}.v{config.version}"
+
+
+class Allocator(CompactState):
+    __slots__ = (
+        "config",
+        "rooms",
+        "posteriors",
+        "draws",
+        "load",
+        "standing",
+        "top",
+        "cold",
+        "ranked_at",
+        "round",
+        "next_sweep",
+    )
+
+    def __init__(self, config: PolicyConfig | None = None) -> None:
+        config = self.config = config or PolicyConfig()
+        self.rooms = LiveRooms()
+        self.posteriors = PosteriorBook()
+        self.draws = DrawTable(config.rows)
+        self.load = AllocationLoad(config.capacity, config.hold_ms, config.pair_cap, config.pair_window_ms)
+        self.standing: dict[int, tuple[float, float]] = {}  # streamer -> (value per exposure, click mass)
+        self.top: list[tuple[int, int]] = []  # (room, streamer) by value, as of the last ranking
+        self.cold: tuple[list[int], list[int]] = ([], [])  # cold-start rooms and their streamers
+        self.ranked_at: int | None = None
+        self.round: SampleRound | None = None
+        self.next_sweep = 0
+
+    def start_room(self, event: dict[str, Any]) -> None:
+        live_id, streamer_id = event["live_id"], event["streamer_id"]
+        self.rooms.start(live_id, streamer_id, event["ts"])
+        if self._is_cold(streamer_id, event["ts"]):
+            self.cold[0].append(live_id)
+            self.cold[1].append(streamer_id)
+
+    def end_room(self, event: dict[str, Any]) -> None:
+        self.rooms.end(event["live_id"])
+        if self.round is not None:
+            self.round.block_room(event["live_id"])
+
+    def learn_label(self, label: dict[str, Any]) -> None:
+        self.posteriors.learn_label(label)
+        if label["streamer_id"] in self.draws.slot_of:
+            self.draws.relabelled.add(label["streamer_id"])
+
+    def decide(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The decision record for one request: a room, or none when every candidate is capped."""
+        config = self.config
+        now = request["ts"]
+        user_id = request["user_id"]
+        if now >= self.next_sweep:
+            self._sweep(now)
+        rnd = self._round_at(now)
+        load = self.load
+        load.advance(now)
+        full = load.full
+        pair_capped = load.capped_for(user_id, now)
+        hist_live, hist_streamers, gifts = self._history_rooms(rnd, request["history"])
+        base = rnd.choices_under(full, load.full_version, config.explore_rows, self.rooms.streamer_of)
+        row = zlib.crc32(request["id"].encode()) % config.rows
+        if not (rnd.base_chosen & pair_capped or rnd.shared.intersection(gifts)):
+            # No row's choice among the shared candidates is capped for this user and none of them is
+            # boosted (blocking a candidate no row chose changes nothing): add the history rooms to them.
+            top_capped, cold_capped = rnd.base_capped
+            capacity_capped, frequency_capped = top_capped + int(cold_capped[row]), 0
+            for streamer in (rnd.shared & pair_capped) - full if pair_capped else ():
+                frequency_capped += len(rnd.top_positions.get(streamer, ()))
+                frequency_capped += int(
+                    np.count_nonzero(rnd.cold_distinct[row] & (rnd.cold_streamers[row] == streamer))
+                )
+            choices = base
+            if hist_live:
+                values = self._values(rnd, hist_streamers)
+                capped = _adjust(values, hist_streamers, gifts, full, pair_capped, config)
+                capacity_capped += capped[0]
+                frequency_capped += capped[1]
+                choices = add_candidates(base, np.array(hist_live, dtype=np.int64), values)
+        else:
+            streamers = rnd.top_streamers + hist_streamers
+            values = np.concatenate((rnd.top_values, self._values(rnd, hist_streamers)))
+            blocked = full | pair_capped
+            capacity_capped, frequency_capped = _adjust(values, streamers, gifts, full, pair_capped, config)
+            cold_values = rnd.cold_values
+            cold_out = blocked & rnd.cold_sampled
+            if cold_out:
+                mask = np.isin(rnd.cold_streamers, list(cold_out))
+                cold_values = np.where(mask, BLOCKED, cold_values)
+                row_cold = rnd.cold_streamers[row][rnd.cold_distinct[row]].tolist()
+                capacity_capped += sum(1 for s in row_cold if s in full)
+                frequency_capped += sum(1 for s in row_cold if s in pair_capped and s not in full)
+            fixed_live = np.concatenate((rnd.top_live, np.array(hist_live, dtype=np.int64)))
+            choices = choose_rows(
+                config.rows, fixed_live, values, rnd.cold_live, cold_values, config.explore_rows
+            )
+        live_id = int(choices.live[row])
+        propensity = float(np.count_nonzero(choices.live == live_id)) / config.rows
+        streamer_id = None
+        if live_id != NO_ROOM:
+            streamer_id = self.rooms.streamer_of[live_id]
+            held = load.load(streamer_id)
+            load.record(user_id, streamer_id, now)
+        return {
+            "decision_id": decision_id(request["id"], config),
+            "request_id": request["id"],
+            "request_type": _REQUEST_TYPES[request["type"]],
+            "ts": now,
+            "user_id": user_id,
+            "live_id": None if streamer_id is None else live_id,
+            "streamer_id": streamer_id,
+            "candidates": len(rnd.top_streamers) + len(hist_live) + int(rnd.cold_distinct[row].sum()),
+            "score": None if streamer_id is None else float(choices.value[row]),
+            "propensity": propensity,
+            "rows": config.rows,
+            "explored": bool(choices.explored[row]),
+            "cold_start": streamer_id is not None and self._is_cold(streamer_id, now),
+            "load": 0 if streamer_id is None else held,
+            "capacity_capped": capacity_capped,
+            "frequency_capped": frequency_capped,
+            "policy": config.name,
+            "policy_version": config.version,
+        }
+
+    def _values(self, rnd: SampleRound, streamers: list[int]) -> np.ndarray:
+        """(streamers × rows) draws, drawing the streamers that have none yet."""
+        draws = self.draws
+        draws.ensure(streamers, rnd.index, rnd.now_ms, rnd.rng, self.posteriors)
+        return draws.values[draws.slots(streamers)]
+
+    def _history_rooms(
+        self, rnd: SampleRound, history: list[tuple[int, float]]
+    ) -> tuple[list[int], list[int], dict[int, float]]:
+        """(live rooms of the user's history streamers not already in the top list, their streamers, the
+        user's gift sums to their streamers), at most ``history_rooms`` streamers by gift sum."""
+        live_ids: list[int] = []
+        streamers: list[int] = []
+        gifts: dict[int, float] = {}
+        if not history:
+            return live_ids, streamers, gifts
+        by_streamer = self.rooms.by_streamer
+        known = [(gift_sum, s) for s, gift_sum in history if s in by_streamer]
+        if len(known) > self.config.history_rooms:
+            known = heapq.nlargest(self.config.history_rooms, known)
+        top = rnd.top_set
+        for gift_sum, streamer_id in known:
+            if gift_sum > 0:
+                gifts[streamer_id] = gift_sum
+            for live_id in by_streamer[streamer_id]:
+                if live_id not in top:
+                    live_ids.append(live_id)
+                    streamers.append(streamer_id)
+        return live_ids, streamers, gifts
+
+    def _round_at(self, now: int) -> SampleRound:
+        config = self.config
+        index = now // config.round_ms
+        if self.round is not None and self.round.index == index:
+            return self.round
+        if self.ranked_at is None or now - self.ranked_at >= config.rank_every_ms:
+            self._rank(now)
+        rnd = self.round = SampleRound(index, now, config.seed, config.rows)
+        rooms = self.rooms
+        self.draws.renew(rooms.by_streamer, index, config.max_draw_age_rounds, now, rnd.rng, self.posteriors)
+        rnd.set_top([(live, s) for live, s in self.top if live in rooms], self.draws, self.posteriors)
+        rnd.sample_cold(
+            np.array(self.cold[0], dtype=np.int64),
+            np.array(self.cold[1], dtype=np.int64),
+            config.cold_rooms,
+            self.draws,
+            self.posteriors,
+        )
+        for live_id in [r for r in rnd.members if r not in rooms]:  # cold-start rooms ended since the ranking
+            rnd.block_room(live_id)
+        return rnd
+
+    def _rank(self, now: int) -> None:
+        """Rank the live rooms by posterior value per exposure; list the cold-start ones."""
+        posteriors, config = self.posteriors, self.config
+        standing: dict[int, tuple[float, float]] = {}
+        ranked = []
+        cold_live, cold_streamers = [], []
+        for live_id, streamer_id in self.rooms.streamer_of.items():
+            known = standing.get(streamer_id)
+            if known is None:
+                posterior = posteriors.at(streamer_id, now)
+                known = standing[streamer_id] = (
+                    posterior.expected_value(posteriors.prior),
+                    posterior.clicks(),
+                )
+            ranked.append((known[0], live_id, streamer_id))
+            if known[1] < config.cold_start_clicks:
+                cold_live.append(live_id)
+                cold_streamers.append(streamer_id)
+        self.standing = standing
+        self.top = [(live_id, s) for _value, live_id, s in heapq.nlargest(config.top_rooms, ranked)]
+        self.cold = (cold_live, cold_streamers)
+        self.ranked_at = now
+
+    def _is_cold(self, streamer_id: int, now: int) -> bool:
+        """Too little labelled click mass: as of the last ranking, or now for a streamer not ranked then."""
+        known = self.standing.get(streamer_id)
+        clicks = self.posteriors.at(streamer_id, now).clicks() if known is None else known[1]
+        return clicks < self.config.cold_start_clicks
+
+    def _sweep(self, now: int) -> None:
+        self.load.sweep(now)
+        self.rooms.sweep(now)
+        self.posteriors.sweep(now)
+        self.draws.forget(self.rooms.by_streamer)
+        self.next_sweep = now + SWEEP_EVERY_MS
+
+
+def _adjust(
+    values: np.ndarray,
+    streamers: list[int],
+    gifts: dict[int, float],
+    full: set[int],
+    pair_capped: set[int],
+    config: PolicyConfig,
+) -> tuple[int, int]:
+    """Boost the user's gifted streamers and block capped ones in ``values`` (rows of ``streamers``), in
+    place; returns (candidates at capacity, candidates at the user's frequency cap)."""
+    capacity = frequency = 0
+    for place, streamer in enumerate(streamers):
+        if streamer in full:
+            values[place] = BLOCKED
+            capacity += 1
+        elif streamer in pair_capped:
+            values[place] = BLOCKED
+            frequency += 1
+        elif streamer in gifts:
+            values[place] *= config.boost(gifts[streamer])
+    return capacity, frequency

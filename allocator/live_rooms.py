@@ -1,0 +1,48 @@
+"""Which rooms are live now, from room_start and room_end: the allocator's candidate universe.
+
+A room whose end never arrives is dropped ``max_live_ms`` after its start, so the set stays bounded.
+"""
+
+from __future__ import annotations
+
+from giftlive.compact_state import CompactState
+
+DEFAULT_MAX_LIVE_MS = 7 * 86_400_000
+
+
+class LiveRooms(CompactState):
+    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer")
+
+    def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
+        self.max_live_ms = max_live_ms
+        self.streamer_of: dict[int, int] = {}  # live room -> streamer
+        self.started: dict[int, int] = {}  # live room -> start time
+        self.by_streamer: dict[int, list[int]] = {}  # streamer -> its live rooms
+
+    def start(self, live_id: int, streamer_id: int, ts: int) -> None:
+        if live_id in self.streamer_of:
+            return
+        self.streamer_of[live_id] = streamer_id
+        self.started[live_id] = ts
+        self.by_streamer.setdefault(streamer_id, []).append(live_id)
+
+    def end(self, live_id: int) -> None:
+        streamer_id = self.streamer_of.pop(live_id, None)
+        if streamer_id is None:
+            return
+        del self.started[live_id]
+        rooms = self.by_streamer[streamer_id]
+        rooms.remove(live_id)
+        if not rooms:
+            del self.by_streamer[streamer_id]
+
+    def sweep(self, now_ms: int) -> None:
+        """End rooms that have been live implausibly long (their room_end was lost)."""
+        for live_id in [r for r, ts in self.started.items() if ts <= now_ms - self.max_live_ms]:
+            self.end(live_id)
+
+    def __contains__(self, live_id: int) -> bool:
+        return live_id in self.streamer_of
+
+    def __len__(self) -> int:
+        return len(self.streamer_of)
