@@ -48,6 +48,7 @@ class Allocator(CompactState):
         "cold",
         "ranked_at",
         "round",
+        "started",
         "next_sweep",
     )
 
@@ -62,11 +63,14 @@ class Allocator(CompactState):
         self.cold: tuple[list[int], list[int]] = ([], [])  # cold-start rooms and their streamers
         self.ranked_at: int | None = None
         self.round: SampleRound | None = None
+        self.started: list[int] = []  # streamers without draws whose rooms started since the last round
         self.next_sweep = 0
 
     def start_room(self, event: dict[str, Any]) -> None:
         live_id, streamer_id = event["live_id"], event["streamer_id"]
         self.rooms.start(live_id, streamer_id, event["ts"])
+        if streamer_id not in self.draws.slot_of:
+            self.started.append(streamer_id)
         if self._is_cold(streamer_id, event["ts"]):
             self.cold[0].append(live_id)
             self.cold[1].append(streamer_id)
@@ -94,7 +98,7 @@ class Allocator(CompactState):
         full = load.full
         pair_capped = load.capped_for(user_id, now)
         hist_live, hist_streamers, gifts = self._history_rooms(rnd, request["history"])
-        base = rnd.choices_under(full, load.full_version, config.explore_rows, self.rooms.streamer_of)
+        base = rnd.choices_under(full, config.explore_rows, self.rooms.streamer_of)
         row = zlib.crc32(request["id"].encode()) % config.rows
         if not (rnd.base_chosen & pair_capped or rnd.shared.intersection(gifts)):
             # No row's choice among the shared candidates is capped for this user and none of them is
@@ -159,27 +163,31 @@ class Allocator(CompactState):
         }
 
     def _values(self, rnd: SampleRound, streamers: list[int]) -> np.ndarray:
-        """(streamers × rows) draws, drawing the streamers that have none yet."""
+        """(streamers × rows) draws, drawing the streamers that have none yet (live since the round began)."""
         draws = self.draws
-        draws.ensure(streamers, rnd.index, rnd.now_ms, rnd.rng, self.posteriors)
-        return draws.values[draws.slots(streamers)]
+        slot_of = draws.slot_of
+        try:
+            slots = [slot_of[s] for s in streamers]
+        except KeyError:
+            draws.ensure(streamers, rnd.index, rnd.now_ms, rnd.rng, self.posteriors)
+            slots = [slot_of[s] for s in streamers]
+        return draws.values[slots]
 
     def _history_rooms(
         self, rnd: SampleRound, history: list[tuple[int, float]]
     ) -> tuple[list[int], list[int], dict[int, float]]:
         """(live rooms of the user's history streamers not already in the top list, their streamers, the
-        user's gift sums to their streamers), at most ``history_rooms`` streamers by gift sum."""
+        user's gift sums to their streamers), for the first ``history_rooms`` live streamers of the
+        history (the user stage sends the most recent first)."""
         live_ids: list[int] = []
         streamers: list[int] = []
         gifts: dict[int, float] = {}
         if not history:
             return live_ids, streamers, gifts
         by_streamer = self.rooms.by_streamer
-        known = [(gift_sum, s) for s, gift_sum in history if s in by_streamer]
-        if len(known) > self.config.history_rooms:
-            known = heapq.nlargest(self.config.history_rooms, known)
+        known = [(s, gift_sum) for s, gift_sum in history if s in by_streamer][: self.config.history_rooms]
         top = rnd.top_set
-        for gift_sum, streamer_id in known:
+        for streamer_id, gift_sum in known:
             if gift_sum > 0:
                 gifts[streamer_id] = gift_sum
             for live_id in by_streamer[streamer_id]:
@@ -198,6 +206,9 @@ class Allocator(CompactState):
         rnd = self.round = SampleRound(index, now, config.seed, config.rows)
         rooms = self.rooms
         self.draws.renew(rooms.by_streamer, index, config.max_draw_age_rounds, now, rnd.rng, self.posteriors)
+        new = sorted({s for s in self.started if s in rooms.by_streamer})
+        self.draws.ensure(new, index, now, rnd.rng, self.posteriors)  # one draw call for them all
+        self.started = []
         rnd.set_top([(live, s) for live, s in self.top if live in rooms], self.draws, self.posteriors)
         rnd.sample_cold(
             np.array(self.cold[0], dtype=np.int64),

@@ -1,7 +1,9 @@
 """What the allocator has already handed out, for the capacity and frequency caps, on event time.
 
-Capacity: an allocation occupies its streamer for ``hold_ms``; a streamer holding ``capacity`` allocations is
-full. Frequency: a user gets one streamer at most ``pair_cap`` times within ``pair_window_ms``. ``advance``
+Capacity: an allocation occupies its streamer for ``hold_ms``; a streamer holding ``capacity`` allocations
+is full, and stays full until its load falls to ``reopen_at`` (90 % of capacity): a saturated streamer
+reopens in steps rather than at every release, which keeps the allocator's shared choices stable.
+Frequency: a user gets one streamer at most ``pair_cap`` times within ``pair_window_ms``. ``advance``
 releases ended allocations in time order, so a cap check is a set lookup.
 """
 
@@ -15,25 +17,25 @@ from giftlive.compact_state import CompactState
 class AllocationLoad(CompactState):
     __slots__ = (
         "capacity",
+        "reopen_at",
         "hold_ms",
         "pair_cap",
         "pair_window_ms",
         "held",
         "releases",
         "full",
-        "full_version",
         "pairs",
     )
 
     def __init__(self, capacity: int, hold_ms: int, pair_cap: int, pair_window_ms: int) -> None:
         self.capacity = capacity
+        self.reopen_at = capacity - max(1, capacity // 10)
         self.hold_ms = hold_ms
         self.pair_cap = pair_cap
         self.pair_window_ms = pair_window_ms
         self.held: dict[int, int] = {}  # streamer -> allocations still held
         self.releases: list[tuple[int, int]] = []  # heap of (release time, streamer)
         self.full: set[int] = set()  # streamers at capacity
-        self.full_version = 0  # changes whenever ``full`` does
         self.pairs: dict[int, dict[int, list[int]]] = {}  # user -> streamer -> allocation times, ascending
 
     def advance(self, now_ms: int) -> None:
@@ -46,9 +48,8 @@ class AllocationLoad(CompactState):
                 held[streamer] = left
             else:
                 del held[streamer]
-            if left < self.capacity and streamer in self.full:
+            if left <= self.reopen_at:
                 self.full.discard(streamer)
-                self.full_version += 1
 
     def load(self, streamer_id: int) -> int:
         """Allocations the streamer holds (as of the last ``advance``)."""
@@ -65,9 +66,8 @@ class AllocationLoad(CompactState):
     def record(self, user_id: int, streamer_id: int, now_ms: int) -> None:
         held = self.held.get(streamer_id, 0) + 1
         self.held[streamer_id] = held
-        if held >= self.capacity and streamer_id not in self.full:
+        if held >= self.capacity:
             self.full.add(streamer_id)
-            self.full_version += 1
         heapq.heappush(self.releases, (now_ms + self.hold_ms, streamer_id))
         self.pairs.setdefault(user_id, {}).setdefault(streamer_id, []).append(now_ms)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,15 +30,15 @@ class PolicyConfig:
     name: str = "thompson-capped"
     version: int = 2
     seed: int = 7
-    capacity: int = 50  # concurrent allocated viewers per streamer
+    capacity: int = 50  # concurrent allocated viewers per streamer; a full one reopens at 90 % of it
     hold_ms: int = 600_000  # how long an allocation occupies its streamer
     pair_cap: int = 3  # allocations of one streamer to one user ...
     pair_window_ms: int = 3_600_000  # ... within this window
     pair_weight: float = 0.5
     explore: float = 0.1  # floor on the share of rows that serve a random cold-start room
-    rows: int = 50  # Thompson draws per streamer: propensities are multiples of 1 / rows
-    round_ms: int = 300_000  # event-time length of a round: its requests share the top list and samples
-    max_draw_age_rounds: int = 36  # a live streamer's draws are renewed after new labels or this many rounds
+    rows: int = 40  # Thompson draws per streamer: propensities are multiples of 1 / rows
+    round_ms: int = 600_000  # event-time length of a round: its requests share the top list and samples
+    max_draw_age_rounds: int = 18  # a live streamer's draws are renewed after new labels or this many rounds
     rank_every_ms: int = 3_600_000  # how often the live rooms are ranked (top list, cold-start list)
     top_rooms: int = 50  # live rooms with the highest posterior value per exposure
     history_rooms: int = 40  # live rooms of streamers the user has history with
@@ -69,6 +70,12 @@ class RowChoices:
     value: np.ndarray  # its drawn, boosted value (BLOCKED for NO_ROOM)
     explored: np.ndarray  # bool: the row served a cold-start room by exploration
     cold_index: np.ndarray  # which of the row's cold samples it chose, -1 for another candidate
+
+    @cached_property
+    def floor(self) -> float:
+        """The lowest value a row chose without exploring (inf when every row explored)."""
+        chosen = self.value[~self.explored]
+        return float(chosen.min()) if len(chosen) else float("inf")
 
 
 def choose_rows(
@@ -113,11 +120,16 @@ def add_candidates(base: RowChoices, live: np.ndarray, values: np.ndarray) -> Ro
     """``choose_rows`` with ``live``/``values`` appended to the fixed candidates, computed from the choices
     without them (same tie order: they beat an earlier fixed candidate only when strictly better, and a cold
     sample only when at least as good; exploring rows keep their cold-start room)."""
-    every = np.arange(len(base.live))
+    if values.max() < base.floor:
+        return base  # no candidate beats any row's choice
     best = values.argmax(axis=0)
-    value = values[best, every]
-    beats = np.where(base.cold_index >= 0, value >= base.value, value > base.value)
-    use = beats & ~base.explored & (value >= 0)
+    value = values[best, np.arange(len(best))]
+    use = value > base.value
+    use |= (value == base.value) & (base.cold_index >= 0)
+    use &= ~base.explored
+    use &= value >= 0
+    if not use.any():
+        return base
     return RowChoices(
         np.where(use, live[best], base.live),
         np.where(use, value, base.value),

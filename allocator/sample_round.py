@@ -65,7 +65,7 @@ class SampleRound(CompactState):
         ] = {}  # room -> its cells: (-1, top place) or (row, col)
         self.version = 0  # changes when a room ends
         self.base: RowChoices | None = None
-        self.base_key: tuple[int, int] | None = None
+        self.base_key: tuple[frozenset[int], int] | None = None
         self.base_capped: tuple[int, np.ndarray] = (0, np.zeros(rows, dtype=np.int64))
         self.base_chosen: set[int] = set()  # streamers some row of the base chose
 
@@ -129,12 +129,11 @@ class SampleRound(CompactState):
                 self.cold_values[row, col] = BLOCKED
         self.version += 1
 
-    def choices_under(
-        self, full: set[int], full_version: int, explore_rows: int, streamer_of: dict[int, int]
-    ) -> RowChoices:
+    def choices_under(self, full: set[int], explore_rows: int, streamer_of: dict[int, int]) -> RowChoices:
         """Every row's choice among the shared candidates with the streamers in ``full`` blocked; cached
-        while neither ``full`` (by its version) nor the live rooms change."""
-        key = (full_version, self.version)
+        while neither the shared streamers at capacity nor the live rooms change."""
+        full = full & self.shared
+        key = (frozenset(full), self.version)
         if self.base is not None and self.base_key == key:
             return self.base
         top_values, cold_values = self.top_values, self.cold_values

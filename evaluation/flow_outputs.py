@@ -1,5 +1,5 @@
-"""A short account of what a flow run wrote: training rows, labels by kind, dead letters by reason, and
-the early-label check (survival-corrected vs naive)."""
+"""A short account of what a flow run wrote: training rows, labels by kind, dead letters by reason, the
+early-label check (survival-corrected vs naive) and the decisions."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from evaluation.decision_summary import summarise_decisions
 from evaluation.label_correction import correction_check
 
 
 def summarise_outputs(out: Path, point: str | None = "60s") -> str:
-    """Lines describing DIR/training.parquet, labels.parquet and deadletter.parquet."""
+    """Lines describing DIR/training.parquet, labels.parquet, deadletter.parquet and decisions.parquet."""
     training = pq.read_table(out / "training.parquet", columns=["label_count"])
     labels = pq.read_table(out / "labels.parquet")
     dead = pq.read_table(out / "deadletter.parquet", columns=["reason"])
@@ -28,4 +29,7 @@ def summarise_outputs(out: Path, point: str | None = "60s") -> str:
     ]
     if point is not None and kinds.get("provisional"):
         lines.append(f"  {correction_check(labels, point).summary()}")
+    decisions = out / "decisions.parquet"
+    if decisions.exists():
+        lines += summarise_decisions(pq.read_table(decisions).to_pylist()).lines()
     return "\n".join(lines)

@@ -30,13 +30,19 @@ class UserBook(CompactState):
         pair = live_entry(user.pairs, streamer_id, now_ms, self.ttl_ms)
         return user.features(now_ms), NO_PAIR_HISTORY if pair is None else pair.features(now_ms)
 
-    def streamers(self, user_id: int, now_ms: int) -> list[tuple[int, float]]:
-        """(streamer, gift sum) of every streamer the user has live history with at ``now_ms``."""
+    def streamers(self, user_id: int, now_ms: int, limit: int) -> list[tuple[int, float]]:
+        """(streamer, gift sum) of the ``limit`` streamers the user was most recently active with, most
+        recent first (pairs are kept in the order of their last event), none expired at ``now_ms``."""
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
             return []
         since = now_ms - self.ttl_ms
-        return [(s, pair.gift_sum) for s, pair in user.pairs.items() if pair.last_seen >= since]
+        out = []
+        for streamer_id, pair in reversed(user.pairs.items()):
+            if pair.last_seen < since or len(out) == limit:
+                break
+            out.append((streamer_id, pair.gift_sum))
+        return out
 
     def learn(self, event: dict[str, Any]) -> None:
         """Add a click, dwell or gift to its user's and pair's history; other types are ignored."""
@@ -52,6 +58,8 @@ class UserBook(CompactState):
         pair = live_entry(user.pairs, streamer_id, ts, self.ttl_ms)
         if pair is None:
             pair = user.pairs[streamer_id] = PairHistory()
+        else:
+            user.pairs[streamer_id] = user.pairs.pop(streamer_id)  # most recently active last
         if kind is EventType.CLICK:
             user.learn_click(ts)
             pair.learn_click(ts)

@@ -9,7 +9,11 @@ GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before event
 GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
 GIFTLIVE_WINDOW_S      label window W after each click (3600)
 GIFTLIVE_OBSERVE_S     provisional label points after the click, comma-separated seconds (60)
-GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER (giftlive.events, ...)
+GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER, DECISIONS (giftlive.events, ...)
+GIFTLIVE_CAPACITY      allocations one streamer may hold at once (50; each is held 10 min of event time)
+GIFTLIVE_PAIR_CAP      allocations of one streamer to one user per hour (3)
+GIFTLIVE_EXPLORE       floor on the share of requests served a random cold-start room (0.1)
+GIFTLIVE_POLICY_SEED   seed of the allocator's draws (7): same seed and input, same decisions
 """
 
 from __future__ import annotations
@@ -89,8 +93,23 @@ class FlowSettings:
             labels_topic=env.get("GIFTLIVE_LABELS_TOPIC") or LABELS_TOPIC,
             training_topic=env.get("GIFTLIVE_TRAINING_TOPIC") or TRAINING_TOPIC,
             deadletter_topic=env.get("GIFTLIVE_DEADLETTER_TOPIC") or DEADLETTER_TOPIC,
+            decisions_topic=env.get("GIFTLIVE_DECISIONS_TOPIC") or DECISIONS_TOPIC,
+            policy=policy_config(
+                capacity=number("GIFTLIVE_CAPACITY", 50),
+                pair_cap=number("GIFTLIVE_PAIR_CAP", 3),
+                explore=number("GIFTLIVE_EXPLORE", 0.1),
+                seed=number("GIFTLIVE_POLICY_SEED", 7),
+                where="GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE",
+            ),
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
         )
+
+
+def policy_config(capacity: float, pair_cap: float, explore: float, seed: float, where: str) -> PolicyConfig:
+    """The allocator's settings, or a UserError naming the options they came from."""
+    if capacity < 1 or pair_cap < 1 or not 0 <= explore <= 1:
+        raise UserError(f"{where}: capacity and pair cap must be >= 1 and explore in [0, 1]")
+    return PolicyConfig(capacity=int(capacity), pair_cap=int(pair_cap), explore=explore, seed=int(seed))
 
 
 def parse_observe(text: str, what: str) -> tuple[int, ...]:

@@ -48,6 +48,8 @@ def format_record(value: bytes | None, as_json: bool = False) -> str:
         return orjson.dumps(record).decode()
     if record.get("type") in TYPE_BY_NAME and "ts" in record:
         return _format_event(record)
+    if "decision_id" in record and "ts" in record:
+        return _format_decision(record)
     return " ".join(f"{k}={_scalar(k, v)}" for k, v in record.items())
 
 
@@ -68,6 +70,31 @@ def _format_event(record: dict[str, Any]) -> str:
         if record.get(name) is not None:
             parts.append(f"{name}={record[name]}")
     parts.append(f"id={record.get('id')}")
+    return " ".join(parts)
+
+
+def _format_decision(d: dict[str, Any]) -> str:
+    """``2025-05-04T08:00:01.000Z decision   user=7 <- live=17 streamer=3 p=0.120 score=0.41 candidates=62
+    load=12 [explored, cold-start] id=n42@thompson-capped.v2``."""
+    parts = [_iso(d["ts"]), "decision  ", f"user={d.get('user_id')}"]
+    if d.get("live_id") is None:
+        parts.append("<- no room (every candidate capped)")
+    else:
+        parts += [f"<- live={d['live_id']}", f"streamer={d.get('streamer_id')}"]
+        if isinstance(d.get("score"), float):
+            parts.append(f"score={d['score']:.3g}")
+    if isinstance(d.get("propensity"), float):
+        parts.append(f"p={d['propensity']:.3f}")
+    parts += [f"candidates={d.get('candidates')}", f"load={d.get('load')}"]
+    capped = [
+        f"{n} {what}"
+        for what, n in (("at capacity", d.get("capacity_capped")), ("freq-capped", d.get("frequency_capped")))
+        if n
+    ]
+    flags = [name for name in ("explored", "cold_start") if d.get(name)] + capped
+    if flags:
+        parts.append("[" + ", ".join(flags).replace("_", "-") + "]")
+    parts.append(f"on={d.get('request_type')} id={d['decision_id']}")
     return " ".join(parts)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from giftlive.config import (
     DEADLETTER_TOPIC,
+    DECISIONS_TOPIC,
     DEFAULT_PARTITIONS,
     EVENTS_TOPIC,
     LABELS_TOPIC,
@@ -24,7 +25,9 @@ examples:
   KAFKA_BOOTSTRAP=127.0.0.1:9092 giftlive run --follow               # production: tail until Ctrl-C
                                                           # (topics only: Parquet needs an end of input)
 
-outputs (Parquet with --out; topics giftlive.labels, giftlive.training, giftlive.deadletter with a broker):
+outputs (Parquet with --out; topics giftlive.decisions, .labels, .training, .deadletter with a broker):
+  decisions.parquet   one per impression or click (an allocation request): the room chosen for the user
+                      among the live rooms, its exact propensity, the caps hit, the streamer's load
   training.parquet    one row per valid click: ids, features from strictly before the click, final label
   labels.parquet      provisional labels (<click>@60s, <click>@leave) with survival-corrected gift
                       probability, final labels (<click>@final) and orphan gifts (<gift>@orphan)
@@ -38,12 +41,12 @@ variables (see flows/settings.py). Labels run on event time: any replay speed gi
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "run",
-        help="run the dataflow: point-in-time features, delayed labels, training table",
+        help="run the dataflow: features, delayed labels, training table, allocation decisions",
         description=(
             "Run the GiftLive Bytewax dataflow. With --events it reads a Parquet event log (or KuaiLive "
             "directory) and writes Parquet files to --out; otherwise it reads the events topic of the broker "
-            "at --bootstrap / $KAFKA_BOOTSTRAP and writes the labels, training and dead-letter topics (and "
-            "Parquet files too with --out)."
+            "at --bootstrap / $KAFKA_BOOTSTRAP and writes the decisions, labels, training and dead-letter "
+            "topics (and Parquet files too with --out)."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -71,6 +74,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--deadletter-topic", default=DEADLETTER_TOPIC, metavar="T", help=f"(default: {DEADLETTER_TOPIC})"
     )
+    source.add_argument(
+        "--decisions-topic", default=DECISIONS_TOPIC, metavar="T", help=f"(default: {DECISIONS_TOPIC})"
+    )
+    policy = parser.add_argument_group("allocation (allocator/policy.py has the rest)")
+    policy.add_argument(
+        "--capacity", type=int, default=50, metavar="N", help="allocations a streamer may hold at once (50)"
+    )
+    policy.add_argument(
+        "--pair-cap",
+        type=int,
+        default=3,
+        metavar="N",
+        help="allocations of a streamer to a user per hour (3)",
+    )
+    policy.add_argument(
+        "--explore", type=float, default=0.1, metavar="F", help="cold-start exploration floor, share (0.1)"
+    )
+    policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
     model = parser.add_argument_group("labels and state")
     model.add_argument("--window", type=float, default=3600, metavar="S", help="label window W in s (3600)")
     model.add_argument("--observe", metavar="S[,S]", help="provisional label points after the click, s (60)")
@@ -99,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     from flows.dataflow import build_flow
     from flows.parquet_io import clear_outputs, write_missing_outputs
     from flows.runtime import tune_gc
-    from flows.settings import FlowSettings, parse_observe
+    from flows.settings import FlowSettings, parse_observe, policy_config
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
 
@@ -128,6 +149,14 @@ def _run(args: argparse.Namespace) -> int:
         labels_topic=args.labels_topic,
         training_topic=args.training_topic,
         deadletter_topic=args.deadletter_topic,
+        decisions_topic=args.decisions_topic,
+        policy=policy_config(
+            args.capacity,
+            args.pair_cap,
+            args.explore,
+            args.policy_seed,
+            "--capacity / --pair-cap / --explore",
+        ),
         shards=args.shards,
         lateness_ms=int(args.lateness * 1000),
         ttl_ms=int(args.ttl_hours * 3_600_000),
@@ -145,7 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         from replay.kafka_topics import check_reachable, ensure_topics
 
         check_reachable(bootstrap)
-        topics = [args.labels_topic, args.training_topic, args.deadletter_topic]
+        topics = [args.decisions_topic, args.labels_topic, args.training_topic, args.deadletter_topic]
         ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
     if args.out is not None:
         clear_outputs(args.out)

@@ -27,6 +27,7 @@ from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
 
 _TS = itemgetter("ts")
+REQUEST_HISTORY = 24  # streamers of the user's recent history sent with each allocation request
 
 
 def segment_of(user_features: tuple, pair_features: tuple) -> str:
@@ -81,7 +82,8 @@ class UserStage:
             for event in group:
                 kind = event["type"]
                 if kind is EventType.IMPRESSION or kind is EventType.CLICK:
-                    requests.append(request_item(event, users.streamers(event["user_id"], ts)))
+                    history = users.streamers(event["user_id"], ts, REQUEST_HISTORY)
+                    requests.append(request_item(event, history))
                 if kind is EventType.CLICK:
                     user_features, pair_features = users.features(event["user_id"], event["streamer_id"], ts)
                     row = {

@@ -1,4 +1,5 @@
-"""The embedded flow over a Parquet log gives identical files with one worker and with two."""
+"""The embedded flow over a Parquet log gives identical files (training rows, labels, decisions) with one
+worker and with two, and with one shard and with four."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from tests.fake_events import write_fake_event_log
 
+OUTPUTS = (
+    ("training.parquet", "click_id"),
+    ("labels.parquet", "label_id"),
+    ("decisions.parquet", "decision_id"),
+)
+
 
 def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: Path):
     log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=5)
     for workers in (1, 2):
         settings = FlowSettings(events_path=log, out_dir=tmp_path / f"w{workers}", shards=4)
         cli_main(build_flow(settings), workers_per_process=workers)
-    for name, key in (("training.parquet", "click_id"), ("labels.parquet", "label_id")):
+    for name, key in OUTPUTS:
         one = pq.read_table(tmp_path / "w1" / name).sort_by(key)
         two = pq.read_table(tmp_path / "w2" / name).sort_by(key)
         assert one.num_rows > 1_000
@@ -26,11 +33,12 @@ def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: P
 
 
 def test_the_shard_count_does_not_change_any_output(tmp_path: Path):
-    """Features, attribution and the survival correction (one label stage for all shards) are shard-free."""
+    """Features, attribution, the survival correction (one label stage for all shards) and the decisions
+    (one decision stage, fed in event time) are shard-free."""
     log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=6)
     for shards in (1, 4):
         run_main(build_flow(FlowSettings(events_path=log, out_dir=tmp_path / f"s{shards}", shards=shards)))
-    for name, key in (("training.parquet", "click_id"), ("labels.parquet", "label_id")):
+    for name, key in OUTPUTS:
         one = pq.read_table(tmp_path / "s1" / name).sort_by(key)
         four = pq.read_table(tmp_path / "s4" / name).sort_by(key)
         assert one.num_rows > 1_000 and one.equals(four), name
