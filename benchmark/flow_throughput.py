@@ -59,6 +59,7 @@ from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # 
 from giftlive.stages.label_stage import LabelStage  # noqa: E402
 from giftlive.stages.streamer_stage import StreamerStage  # noqa: E402
 from giftlive.stages.user_stage import UserStage  # noqa: E402
+from replay.topic_reader import read_topic  # noqa: E402
 
 KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION)
 PARTITIONS = 4
@@ -294,31 +295,6 @@ def bare_pass_through(
     return elapsed, moved
 
 
-def count_records(bootstrap: str, topic: str, expected: int, settle_s: float = 5.0) -> int:
-    """Messages in ``topic``: read to end of every partition, then (Tansu may report the end early) on until
-    ``expected`` are seen or nothing new arrives for ``settle_s``."""
-    consumer = _consumer(bootstrap)
-    parts = _partitions(consumer, topic)
-    consumer.assign(parts)
-    ended: set[int] = set()
-    seen = 0
-    last_new = time.monotonic()
-    try:
-        while len(ended) < len(parts) or (seen < expected and time.monotonic() - last_new < settle_s):
-            for msg in consumer.consume(10_000, 0.2):
-                error = msg.error()
-                if error is None:
-                    seen += 1
-                    last_new = time.monotonic()
-                elif error.code() == KafkaError._PARTITION_EOF:
-                    ended.add(msg.partition())
-                else:
-                    raise SystemExit(f"counting {topic}: {error}")
-    finally:
-        consumer.close()
-    return seen
-
-
 def limited_log(path: Path, limit: int | None, tmp: Path) -> Path:
     """The log itself, or its first ``limit`` rows in a temporary file (what the in-memory runs saw)."""
     if limit is None:
@@ -370,7 +346,8 @@ def kafka_part(args: argparse.Namespace, log: Path, events: int, expected: dict[
                 )
                 flow_s = run_flow_kafka(settings)
                 got = {
-                    kind: count_records(bootstrap, topic, expected[kind]) for kind, topic in outputs.items()
+                    kind: read_topic(bootstrap, topic, expected[kind], keep=False)[0]
+                    for kind, topic in outputs.items()
                 }
                 if got != expected:
                     raise SystemExit(

@@ -31,6 +31,11 @@ class Audit:
         return not self.problems
 
 
+def _flow_order(d: dict[str, Any]) -> tuple[int, int, str]:
+    """The order the flow decides in: event time, then event type, then id (giftlive/stream_time.py)."""
+    return d["ts"], int(EventType[d["request_type"].upper()]), d["request_id"]
+
+
 def audit_decisions(decisions: list[dict[str, Any]], events: Path, config: PolicyConfig) -> Audit:
     log = pq.read_table(events, columns=["id", "type", "ts", "streamer_id", "live_id"])
     types = log["type"].to_numpy()
@@ -50,7 +55,7 @@ def audit_decisions(decisions: list[dict[str, Any]], events: Path, config: Polic
     by_request: set[str] = set()
     held: dict[int, deque[int]] = defaultdict(deque)  # streamer -> allocation times (ascending)
     pairs: dict[tuple[int, int], deque[int]] = defaultdict(deque)
-    for d in sorted(decisions, key=lambda d: d["ts"]):  # stable: the flow's order within a millisecond
+    for d in sorted(decisions, key=_flow_order):
         audit.decisions += 1
         if d["decision_id"] in seen:
             audit.fail(f"decision id {d['decision_id']} appears twice")

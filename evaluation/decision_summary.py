@@ -33,13 +33,13 @@ class DecisionSummary:
         served = max(self.served, 1)
         by = ", ".join(f"{n:,} {kind}s" for kind, n in sorted(self.by_request.items()))
         return [
-            f"  decisions       {self.decisions:,} ({by}); {self.served:,} served a room, "
+            f"  decisions          {self.decisions:,} ({by}); {self.served:,} served a room, "
             f"{self.decisions - self.served:,} found every candidate capped",
-            f"  exploration     cold-start streamers got {self.cold_start / served:.1%} of the rooms served "
+            f"  exploration        cold-start streamers got {self.cold_start / served:.1%} of rooms served "
             f"({self.explored / served:.1%} by the exploration floor)",
-            f"  caps            capacity cap hit in {self.capacity_hits:,} decisions, frequency cap in "
+            f"  caps               capacity cap hit in {self.capacity_hits:,} decisions, frequency cap in "
             f"{self.frequency_hits:,}",
-            f"  exposure        {self.streamers:,} streamers served, Gini {self.exposure_gini:.2f}, "
+            f"  exposure           {self.streamers:,} streamers served, Gini {self.exposure_gini:.2f}, "
             f"top 1% of them got {self.top1_share:.1%}; mean propensity {self.mean_propensity:.3f}, "
             f"{self.mean_candidates:.0f} candidates per request",
         ]

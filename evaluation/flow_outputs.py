@@ -12,7 +12,7 @@ from evaluation.decision_summary import summarise_decisions
 from evaluation.label_correction import correction_check
 
 
-def summarise_outputs(out: Path, point: str | None = "60s") -> str:
+def summarise_outputs(out: Path, point: str | None = "60s", decisions: bool = True) -> str:
     """Lines describing DIR/training.parquet, labels.parquet, deadletter.parquet and decisions.parquet."""
     training = pq.read_table(out / "training.parquet", columns=["label_count"])
     labels = pq.read_table(out / "labels.parquet")
@@ -22,14 +22,13 @@ def summarise_outputs(out: Path, point: str | None = "60s") -> str:
     reasons = Counter(r.split(":")[0] for r in dead["reason"].to_pylist())
     top = ", ".join(f"{n:,} {reason}" for reason, n in reasons.most_common(3))
     lines = [
-        f"  training rows   {training.num_rows:,} clicks, {gifted:,} with a gift in the window",
-        f"  labels          {kinds.get('provisional', 0):,} provisional, {kinds.get('final', 0):,} final, "
+        f"  training rows      {training.num_rows:,} clicks, {gifted:,} with a gift in the window",
+        f"  labels             {kinds.get('provisional', 0):,} provisional, {kinds.get('final', 0):,} final, "
         f"{kinds.get('orphan', 0):,} orphan gifts",
-        f"  dead letters    {dead.num_rows:,}" + (f" ({top})" if top else ""),
+        f"  dead letters       {dead.num_rows:,}" + (f" ({top})" if top else ""),
     ]
     if point is not None and kinds.get("provisional"):
-        lines.append(f"  {correction_check(labels, point).summary()}")
-    decisions = out / "decisions.parquet"
-    if decisions.exists():
-        lines += summarise_decisions(pq.read_table(decisions).to_pylist()).lines()
+        lines.append(f"  early labels       {correction_check(labels, point).summary()}")
+    if decisions and (out / "decisions.parquet").exists():
+        lines += summarise_decisions(pq.read_table(out / "decisions.parquet").to_pylist()).lines()
     return "\n".join(lines)

@@ -3,7 +3,9 @@
 Synthesize the default world (reused when already there with the same parameters), print its statistics
 beside KuaiLive's, convert it to the canonical event log, start the local broker (or use KAFKA_BOOTSTRAP),
 replay the log into Kafka, tail a few decoded records back, run the dataflow over the topic (features,
-delayed labels, training table to Kafka and to Parquet) and print a summary.
+delayed labels, training table, allocation decisions: to Kafka and to Parquet), tail a few decisions, read
+the output topics back and print a summary computed from them. Everything, this log included
+(demo.log), stays in the --out folder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from giftlive.config import (
     DEADLETTER_TOPIC,
+    DECISIONS_TOPIC,
     DEFAULT_PARTITIONS,
     EVENTS_TOPIC,
     LABELS_TOPIC,
@@ -27,7 +30,7 @@ from giftlive.config import (
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "demo",
-        help="the main job on the embedded default: synthetic world -> local broker -> replay -> dataflow",
+        help="the main job on the embedded default: world -> local broker -> replay -> dataflow -> decisions",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,13 +40,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--days", type=int, default=None, help="days of logs (default: 21)")
     parser.add_argument("--seed", type=int, default=7, help="world seed")
     parser.add_argument("--tail", type=int, default=5, help="records to tail back from the events topic")
+    parser.add_argument("--tail-decisions", type=int, default=5, help="decisions to tail back at the end")
     parser.set_defaults(run=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    with _Tee(out / "demo.log"):
+        return _demo(args, out)
+
+
+class _Tee:
+    """Copy everything printed to stdout into a log file too."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("w", encoding="utf-8")
+        self._stdout = sys.stdout
+
+    def __enter__(self) -> _Tee:
+        sys.stdout = self  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout = self._stdout
+        self._file.close()
+
+    def write(self, text: str) -> int:
+        self._file.write(text)
+        return self._stdout.write(text)
+
+    def flush(self) -> None:
+        self._file.flush()
+        self._stdout.flush()
+
+
+def _demo(args: argparse.Namespace, out: Path) -> int:
     from bytewax.testing import run_main
 
     from evaluation.flow_outputs import summarise_outputs
+    from evaluation.topic_outputs import read_outputs
     from flows.dataflow import build_flow
     from flows.parquet_io import clear_outputs, write_missing_outputs
     from flows.runtime import tune_gc
@@ -58,47 +94,59 @@ def run_demo(args: argparse.Namespace) -> int:
     from replay.tail import tail
 
     started = time.monotonic()
-    out: Path = args.out
     world = out / "world"
     params = params_from_args(args)
     stamp = world / "truth" / "params.json"
     wanted = json.dumps(params.__dict__, sort_keys=True)
     if stamp.exists() and json.dumps(json.loads(stamp.read_text()), sort_keys=True) == wanted:
-        print(f"[1/6] reusing the synthetic world in {world}")
+        print(f"[1/7] reusing the synthetic world in {world}")
     else:
-        print(f"[1/6] synthesizing the default world into {world}")
+        print(f"[1/7] synthesizing the default world into {world}")
         synthesize(world, params, progress=True)
 
-    print("\n[2/6] its statistics beside KuaiLive's")
+    print("\n[2/7] its statistics beside KuaiLive's")
     stats = compute_stats(world)
     print(format_stats(stats))
 
-    print("\n[3/6] converting to the canonical event log")
+    print("\n[3/7] converting to the canonical event log")
     events = out / "events.parquet"
     report = convert(world, events, progress=True)
     print_report(report)
 
-    print("\n[4/6] replaying into Kafka")
+    outputs = [DECISIONS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC]
+    print("\n[4/7] replaying into Kafka")
     with broker_for(None) as bootstrap:
         print(f"broker: {bootstrap}")
         replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True)
         print(replayed.summary())
-        print(f"\n[5/6] tailing {args.tail} records back from {EVENTS_TOPIC}")
+        print(f"\n[5/7] tailing {args.tail} records back from {EVENTS_TOPIC}")
         buffer = io.StringIO()
         shown = tail(EVENTS_TOPIC, bootstrap, from_beginning=True, limit=args.tail, timeout_s=15, out=buffer)
         print(buffer.getvalue(), end="")
 
-        print(f"\n[6/6] running the dataflow over {EVENTS_TOPIC} (labels, training rows, dead letters)")
+        print(f"\n[6/7] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
         flow_out = out / "flow"
         clear_outputs(flow_out)
         tune_gc()
         flow_started = time.monotonic()
-        ensure_topics(bootstrap, [LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC], DEFAULT_PARTITIONS)
+        ensure_topics(bootstrap, outputs, DEFAULT_PARTITIONS)
         settings = FlowSettings(bootstrap=bootstrap, out_dir=flow_out, snapshots=False)  # no recovery store
         run_main(build_flow(settings, progress=sys.stdout))
         write_missing_outputs(flow_out)
         flow_s = time.monotonic() - flow_started
-        flow_summary = summarise_outputs(flow_out)
+
+        print(f"\n[7/7] tailing {args.tail_decisions} decisions from {DECISIONS_TOPIC}, reading outputs back")
+        buffer = io.StringIO()
+        tail(
+            DECISIONS_TOPIC,
+            bootstrap,
+            from_beginning=True,
+            limit=args.tail_decisions,
+            timeout_s=15,
+            out=buffer,
+        )
+        print(buffer.getvalue(), end="")
+        topics = read_outputs(bootstrap, flow_out, outputs)
 
     print("\nsummary")
     print(f"  world              {world} ({stats['users']:,} users, {stats['streamers']:,} streamers)")
@@ -111,7 +159,8 @@ def run_demo(args: argparse.Namespace) -> int:
         f"  dataflow           {replayed.delivered:,} events in {flow_s:.0f}s "
         f"({replayed.delivered / flow_s:,.0f} events/s), Kafka -> flow -> Kafka and {flow_out}/"
     )
-    print(flow_summary)
-    print(f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/)")
+    print(topics.summary())
+    print(summarise_outputs(flow_out, decisions=False))
+    print(f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/, demo.log)")
     print(f"  total time         {time.monotonic() - started:.0f}s")
-    return 0
+    return 0 if topics.agree else 1

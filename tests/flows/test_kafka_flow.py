@@ -1,5 +1,6 @@
 """The dataflow as it runs in production: `python -m bytewax.run flows.giftlive_flow:flow` against the real
-broker, fed by `giftlive replay`, compared with the same flow over the Parquet log."""
+broker, fed by `giftlive replay`, compared with the same flow over the Parquet log; its decisions topic
+audited against the log."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import pytest
 from bytewax.testing import run_main
 from confluent_kafka import Producer
 
+from allocator.policy import PolicyConfig
+from evaluation.decision_audit import audit_decisions
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.events import EventType, encode, kafka_key
@@ -59,6 +62,7 @@ def event_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Outputs:
     training: list[dict[str, Any]]
     labels: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
     dead: int
 
 
@@ -69,13 +73,14 @@ def reference(event_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Outp
     run_main(build_flow(FlowSettings(events_path=event_log, out_dir=out)))
     training = pq.read_table(out / "training.parquet").to_pylist()
     labels = pq.read_table(out / "labels.parquet").to_pylist()
+    decisions = pq.read_table(out / "decisions.parquet").to_pylist()
     dead = (out / "deadletter.parquet").exists() and pq.read_table(out / "deadletter.parquet").num_rows
     log = pq.read_table(event_log, columns=["type", "ts"])
     click_ts = pc.filter(log["ts"], pc.equal(log["type"], int(EventType.CLICK))).to_numpy()
     assert len(training) == len(click_ts) > 1000  # one row per click: the world is not trivially small
     open_at_end = int((click_ts > log["ts"][-1].as_py() - FlowSettings.window_ms).sum())
     assert open_at_end >= 10  # windows that no watermark closes: the markers must
-    return Outputs(training, labels, int(dead))
+    return Outputs(training, labels, decisions, int(dead))
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Topics:
     labels: str
     training: str
     deadletter: str
+    decisions: str
 
     def env(self) -> dict[str, str]:
         return {
@@ -91,12 +97,14 @@ class Topics:
             "GIFTLIVE_LABELS_TOPIC": self.labels,
             "GIFTLIVE_TRAINING_TOPIC": self.training,
             "GIFTLIVE_DEADLETTER_TOPIC": self.deadletter,
+            "GIFTLIVE_DECISIONS_TOPIC": self.decisions,
         }
 
 
 def _topics(bootstrap: str, topic_name) -> Topics:
-    topics = Topics(topic_name("events"), topic_name("labels"), topic_name("training"), topic_name("dead"))
-    ensure_topics(bootstrap, [topics.events, topics.labels, topics.training, topics.deadletter], partitions=4)
+    names = ("events", "labels", "training", "dead", "decisions")
+    topics = Topics(*(topic_name(name) for name in names))
+    ensure_topics(bootstrap, [getattr(topics, field) for field in Topics.__dataclass_fields__], partitions=4)
     return topics
 
 
@@ -138,12 +146,15 @@ def running_flow(bootstrap: str, topics: Topics, out: Path, follow: bool) -> Ite
                     flow.wait()
 
 
-def _rows_by_id(records: list[Record], id_field: str) -> dict[str, dict[str, Any]]:
-    """Output records by their deterministic id; a duplicate (at-least-once delivery) must be identical."""
+def _rows_by_id(
+    records: list[Record], id_field: str, key_field: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Output records by their deterministic id; a duplicate (at-least-once delivery) must be identical.
+    Each message's key is its ``key_field`` (default: the id)."""
     rows: dict[str, dict[str, Any]] = {}
     for record in records:
         row = orjson.loads(record.value)
-        assert record.key == row[id_field].encode()
+        assert record.key == str(row[key_field or id_field]).encode()
         previous = rows.setdefault(row[id_field], row)
         assert _same_row(previous, row), (previous, row)
     return rows
@@ -201,12 +212,33 @@ def test_replay_speed_does_not_change_the_training_table(
             assert replay_s >= PACED_S * 0.9, replay_s
         training = consume_all(kafka_bootstrap, topics.training, len(reference.training), timeout_s=60)
         labels = consume_all(kafka_bootstrap, topics.labels, len(reference.labels), timeout_s=30)
+        decisions = consume_all(kafka_bootstrap, topics.decisions, len(reference.decisions), timeout_s=30)
         dead = consume_all(kafka_bootstrap, topics.deadletter, 0, timeout_s=10)
         assert flow.poll() is None, "a tailing flow must keep running after the end markers"
 
     _assert_same_table(reference.training, _rows_by_id(training, "click_id"), "click_id")
     _assert_same_table(reference.labels, _rows_by_id(labels, "label_id"), "label_id")
+    _assert_same_table(reference.decisions, _rows_by_id(decisions, "decision_id", "user_id"), "decision_id")
     assert reference.dead == 0 and dead == []
+
+
+def test_every_request_gets_one_valid_decision_on_the_topic(
+    event_log: Path, reference: Outputs, kafka_bootstrap: str, topic_name, tmp_path: Path
+) -> None:
+    """Replay, then the flow to the end of the topic: giftlive.decisions holds exactly one decision per
+    impression and click, with unique ids, rooms live at the request, caps respected, 0 < propensity <= 1."""
+    topics = _topics(kafka_bootstrap, topic_name)
+    replay_events(event_log, kafka_bootstrap, topic=topics.events, progress=False)
+    with running_flow(kafka_bootstrap, topics, tmp_path / "flow", follow=False) as flow:
+        assert flow.wait(FLOW_EXIT_TIMEOUT_S) == 0
+    records = consume_all(kafka_bootstrap, topics.decisions, len(reference.decisions), timeout_s=30)
+    decisions = [orjson.loads(record.value) for record in records]
+    audit = audit_decisions(decisions, event_log, PolicyConfig())
+    assert audit.ok, audit.problems
+    assert audit.requests == len(decisions) > 5_000
+    served = [d for d in decisions if d["live_id"] is not None]
+    assert len(served) > 0.9 * len(decisions)
+    assert any(d["explored"] for d in served) and any(d["cold_start"] for d in served)
 
 
 def test_a_tailing_flow_closes_the_last_label_windows_at_the_end_markers(

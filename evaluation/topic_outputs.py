@@ -1,0 +1,57 @@
+"""What a broker-mode run left on its output topics, read back: record counts beside the Parquet copies, and
+the decision summary computed from the decisions topic itself (what its consumers see)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+
+from evaluation.decision_summary import DecisionSummary, summarise_decisions
+from replay.topic_reader import read_topic
+
+FILE_OF_TOPIC = {  # default topic -> its Parquet copy
+    "giftlive.decisions": "decisions.parquet",
+    "giftlive.labels": "labels.parquet",
+    "giftlive.training": "training.parquet",
+    "giftlive.deadletter": "deadletter.parquet",
+}
+
+
+@dataclass(frozen=True)
+class TopicOutputs:
+    records: dict[str, int]  # topic -> records read back
+    rows: dict[str, int]  # topic -> rows of its Parquet copy
+    decisions: DecisionSummary  # computed from the decisions topic's records
+
+    @property
+    def agree(self) -> bool:
+        return self.records == self.rows
+
+    def summary(self) -> str:
+        pairs = []
+        for topic, n in self.records.items():
+            same = "=" if n == self.rows[topic] else "!="
+            pairs.append(f"{topic} {n:,} {same} {FILE_OF_TOPIC[topic]} {self.rows[topic]:,}")
+        verdict = "agree" if self.agree else "DISAGREE"
+        lines = [f"  topics vs files    {verdict}: " + "; ".join(pairs)]
+        lines += [
+            f"{line}   (from the topic)" if i == 0 else line for i, line in enumerate(self.decisions.lines())
+        ]
+        return "\n".join(lines)
+
+
+def read_outputs(bootstrap: str, files: Path, topics: list[str]) -> TopicOutputs:
+    """Read every topic in ``topics`` (default names, see FILE_OF_TOPIC) to its end; decode the decisions."""
+    records: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    decisions: list[dict] = []
+    for topic in topics:
+        rows[topic] = pq.read_metadata(files / FILE_OF_TOPIC[topic]).num_rows
+        keep = topic == "giftlive.decisions"
+        records[topic], values = read_topic(bootstrap, topic, rows[topic], keep=keep)
+        if keep:
+            decisions = [orjson.loads(value) for value in values]
+    return TopicOutputs(records, rows, summarise_decisions(decisions))
