@@ -149,7 +149,7 @@ class Allocator(CompactState):
             "user_id": user_id,
             "live_id": None if streamer_id is None else live_id,
             "streamer_id": streamer_id,
-            "candidates": len(rnd.top_streamers) + len(hist_live) + int(rnd.cold_distinct[row].sum()),
+            "candidates": len(rnd.top_streamers) + len(hist_live) + rnd.cold_counts[row],
             "score": None if streamer_id is None else float(choices.value[row]),
             "propensity": propensity,
             "rows": config.rows,
@@ -184,16 +184,20 @@ class Allocator(CompactState):
         gifts: dict[int, float] = {}
         if not history:
             return live_ids, streamers, gifts
-        by_streamer = self.rooms.by_streamer
-        known = [(s, gift_sum) for s, gift_sum in history if s in by_streamer][: self.config.history_rooms]
-        top = rnd.top_set
-        for streamer_id, gift_sum in known:
+        by_streamer, top, left = self.rooms.by_streamer, rnd.top_set, self.config.history_rooms
+        for streamer_id, gift_sum in history:
+            rooms = by_streamer.get(streamer_id)
+            if rooms is None:
+                continue
             if gift_sum > 0:
                 gifts[streamer_id] = gift_sum
-            for live_id in by_streamer[streamer_id]:
+            for live_id in rooms:
                 if live_id not in top:
                     live_ids.append(live_id)
                     streamers.append(streamer_id)
+            left -= 1
+            if not left:
+                break
         return live_ids, streamers, gifts
 
     def _round_at(self, now: int) -> SampleRound:

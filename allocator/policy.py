@@ -72,10 +72,14 @@ class RowChoices:
     cold_index: np.ndarray  # which of the row's cold samples it chose, -1 for another candidate
 
     @cached_property
+    def bar(self) -> np.ndarray:
+        """Per row, the value another candidate must beat to take the row (inf where the row explores)."""
+        return np.where(self.explored, np.inf, self.value)
+
+    @cached_property
     def floor(self) -> float:
-        """The lowest value a row chose without exploring (inf when every row explored)."""
-        chosen = self.value[~self.explored]
-        return float(chosen.min()) if len(chosen) else float("inf")
+        """The lowest bar of any row."""
+        return float(self.bar.min())
 
 
 def choose_rows(
@@ -124,9 +128,7 @@ def add_candidates(base: RowChoices, live: np.ndarray, values: np.ndarray) -> Ro
         return base  # no candidate beats any row's choice
     best = values.argmax(axis=0)
     value = values[best, np.arange(len(best))]
-    use = value > base.value
-    use |= (value == base.value) & (base.cold_index >= 0)
-    use &= ~base.explored
+    use = (value > base.bar) | ((value == base.bar) & (base.cold_index >= 0))
     use &= value >= 0
     if not use.any():
         return base

@@ -34,6 +34,7 @@ class SampleRound(CompactState):
         "cold_values",
         "cold_sampled",
         "cold_distinct",
+        "cold_counts",
         "shared",
         "members",
         "version",
@@ -56,13 +57,11 @@ class SampleRound(CompactState):
         self.cold_streamers = np.empty((rows, 0), dtype=np.int64)
         self.cold_values = np.empty((rows, 0))
         self.cold_sampled: set[int] = set()  # streamers in the cold samples
-        self.cold_distinct = np.zeros(
-            (rows, 0), dtype=bool
-        )  # a cell is its room's first in the row's candidates
+        self.cold_distinct = np.zeros((rows, 0), dtype=bool)  # first cell of its room in the row
+        self.cold_counts = [0] * rows  # distinct new rooms in each row's cold sample
         self.shared: set[int] = set()  # streamers of the top list and the cold samples
-        self.members: dict[
-            int, list[tuple[int, int]]
-        ] = {}  # room -> its cells: (-1, top place) or (row, col)
+        # room -> its cells: (-1, top place) or (row, col)
+        self.members: dict[int, list[tuple[int, int]]] = {}
         self.version = 0  # changes when a room ends
         self.base: RowChoices | None = None
         self.base_key: tuple[frozenset[int], int] | None = None
@@ -116,6 +115,7 @@ class SampleRound(CompactState):
                 distinct.append(live_id not in seen)
                 seen.add(live_id)
         self.cold_distinct = np.array(distinct, dtype=bool).reshape(self.cold_live.shape)
+        self.cold_counts = self.cold_distinct.sum(axis=1).tolist()
 
     def block_room(self, live_id: int) -> None:
         """The room ended: no row of this round may choose it any more."""
