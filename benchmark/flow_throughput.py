@@ -345,10 +345,7 @@ def kafka_part(args: argparse.Namespace, log: Path, events: int, expected: dict[
                     batch_size=args.batch_size,
                 )
                 flow_s = run_flow_kafka(settings)
-                got = {
-                    kind: read_topic(bootstrap, topic, expected[kind], keep=False)[0]
-                    for kind, topic in outputs.items()
-                }
+                got = {kind: read_topic(bootstrap, topic, expected[kind]) for kind, topic in outputs.items()}
                 if got != expected:
                     raise SystemExit(
                         f"Kafka flow run {i + 1} wrote {_counts(got)}, the in-memory runs "

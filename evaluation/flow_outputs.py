@@ -30,5 +30,6 @@ def summarise_outputs(out: Path, point: str | None = "60s", decisions: bool = Tr
     if point is not None and kinds.get("provisional"):
         lines.append(f"  early labels       {correction_check(labels, point).summary()}")
     if decisions and (out / "decisions.parquet").exists():
-        lines += summarise_decisions(pq.read_table(out / "decisions.parquet").to_pylist()).lines()
+        decided = pq.ParquetFile(out / "decisions.parquet")
+        lines += summarise_decisions(decided.iter_batches(65_536)).lines()
     return "\n".join(lines)

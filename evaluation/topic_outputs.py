@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evaluation.decision_summary import DecisionSummary, summarise_decisions
+from allocator.records import DECISION_SCHEMA
+from evaluation.decision_summary import DecisionSummary
 from replay.topic_reader import read_topic
+
+CHUNK = 65_536  # decisions decoded and tallied at a time
 
 FILE_OF_TOPIC = {  # default topic -> its Parquet copy
     "giftlive.decisions": "decisions.parquet",
@@ -47,11 +51,19 @@ def read_outputs(bootstrap: str, files: Path, topics: list[str]) -> TopicOutputs
     """Read every topic in ``topics`` (default names, see FILE_OF_TOPIC) to its end; decode the decisions."""
     records: dict[str, int] = {}
     rows: dict[str, int] = {}
-    decisions: list[dict] = []
+    summary = DecisionSummary()
+    pending: list[dict] = []
+
+    def tally(value: bytes | None = None) -> None:
+        if value is not None:
+            pending.append(orjson.loads(value))
+        if pending and (value is None or len(pending) >= CHUNK):
+            summary.add(pa.Table.from_pylist(pending, DECISION_SCHEMA))
+            pending.clear()
+
     for topic in topics:
         rows[topic] = pq.read_metadata(files / FILE_OF_TOPIC[topic]).num_rows
-        keep = topic == "giftlive.decisions"
-        records[topic], values = read_topic(bootstrap, topic, rows[topic], keep=keep)
-        if keep:
-            decisions = [orjson.loads(value) for value in values]
-    return TopicOutputs(records, rows, summarise_decisions(decisions))
+        on_value = tally if topic == "giftlive.decisions" else None
+        records[topic] = read_topic(bootstrap, topic, rows[topic], on_value=on_value)
+    tally()
+    return TopicOutputs(records, rows, summary)

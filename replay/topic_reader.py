@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
@@ -15,9 +16,13 @@ from giftlive.stages.decode import control_marker
 
 
 def read_topic(
-    bootstrap: str, topic: str, expected: int | None = None, settle_s: float = 5.0, keep: bool = True
-) -> tuple[int, list[bytes]]:
-    """(records read, their values if ``keep``) of ``topic`` from the beginning."""
+    bootstrap: str,
+    topic: str,
+    expected: int | None = None,
+    settle_s: float = 5.0,
+    on_value: Callable[[bytes], None] | None = None,
+) -> int:
+    """Records of ``topic`` from the beginning; each value goes to ``on_value`` if given."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -36,7 +41,6 @@ def read_topic(
         consumer.assign(parts)
         ended: set[int] = set()
         seen = 0
-        values: list[bytes] = []
         last_new = time.monotonic()
         while len(ended) < len(parts) or (
             expected is not None and seen < expected and time.monotonic() - last_new < settle_s
@@ -48,12 +52,12 @@ def read_topic(
                     if control_marker(msg.headers()) is not None:
                         continue
                     seen += 1
-                    if keep:
-                        values.append(msg.value())
+                    if on_value is not None:
+                        on_value(msg.value())
                 elif error.code() == KafkaError._PARTITION_EOF:
                     ended.add(msg.partition())
                 else:
                     raise UserError(f"reading {topic} at {bootstrap} failed: {error.str()}")
     finally:
         consumer.close()
-    return seen, values
+    return seen

@@ -19,9 +19,7 @@ T0 = 1_746_374_400_000
 
 
 def _events() -> list[dict]:
-    events = [
-        dict(id=f"rs{n}", type="room_start", ts=T0 - 1, streamer_id=n, live_id=n) for n in range(5)
-    ]
+    events = [dict(id=f"rs{n}", type="room_start", ts=T0 - 1, streamer_id=n, live_id=n) for n in range(5)]
     for i in range(300):
         ts = T0 + i * 20_000
         user, live = i % 7, i % 5
@@ -69,4 +67,3 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     served = sum(d["live_id"] is not None for d in decisions.values())
     assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
     assert decisions == {d["decision_id"]: d for d in expected.decisions}
-

@@ -10,8 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 import pytest
 
+from allocator.records import DECISION_SCHEMA
 from evaluation.decision_summary import summarise_decisions
 from replay.broker import LocalBroker
 from replay.topic_reader import read_topic
@@ -36,15 +38,23 @@ def test_the_demo_summary_agrees_with_the_topics(tmp_path: Path):
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         printed = done.stdout
-        _, values = read_topic(broker.bootstrap, "giftlive.decisions")
-        decisions = [orjson.loads(v) for v in values]
-        _, label_values = read_topic(broker.bootstrap, "giftlive.labels")
-        training, _ = read_topic(broker.bootstrap, "giftlive.training", keep=False)
+        decisions: list[dict] = []
+        read_topic(
+            broker.bootstrap, "giftlive.decisions", on_value=lambda v: decisions.append(orjson.loads(v))
+        )
+        label_kinds: Counter[str] = Counter()
+        read_topic(
+            broker.bootstrap,
+            "giftlive.labels",
+            on_value=lambda v: label_kinds.update([orjson.loads(v)["kind"]]),
+        )
+        training = read_topic(broker.bootstrap, "giftlive.training")
 
     assert len(decisions) > 1_000
-    for line in summarise_decisions(decisions).lines():
+    table = pa.Table.from_pylist(decisions, DECISION_SCHEMA)
+    for line in summarise_decisions([table]).lines():
         assert line.split("   (from")[0] in printed, line
-    kinds = Counter(orjson.loads(v)["kind"] for v in label_values)
+    kinds = label_kinds
     assert (
         f"{kinds['provisional']:,} provisional, {kinds['final']:,} final, {kinds['orphan']:,} orphan"
         in printed
