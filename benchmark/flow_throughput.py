@@ -1,17 +1,20 @@
 """Flow throughput: the GiftLive dataflow beside plain loops that do the same work without Bytewax.
 
 1. In memory (one worker): the dataflow fed the event log's raw records by bytewax.testing.TestingSource,
-   beside a plain Python loop that calls the same stage objects (decode_batch, StreamerStage, UserStage)
-   on the same batches. The ratio is what Bytewax's routing, batching and bookkeeping cost. Both must emit
-   the same number of labels, training rows and dead letters. Goals: >= 50,000 events/s per worker and a
-   ratio >= 0.7. Records are loaded and encoded before the clock starts.
+   beside a plain Python loop that calls the same stage objects (decode_batch and the streamer, user, label
+   and decision stages) on the same batches, without and with the decision stage (GIFTLIVE_DECISIONS).
+   The ratio is what Bytewax's routing, batching and bookkeeping cost. Both must emit the same number of
+   labels, training rows, dead letters and decisions. Goals: >= 50,000 events/s per worker for features and
+   labels (the flow of the training table), a ratio >= 0.7 for both. Records are loaded and encoded before
+   the clock starts.
 2. Snapshot cost: the stages pickled as Bytewax snapshots them (every touched shard, every epoch; 10 s by
    default), taken at the end of the log just before the end of stream releases and expires all state.
 3. Kafka -> flow -> Kafka (unless --skip-kafka): the events are replayed once into a fresh 4-partition topic;
-   then the dataflow reads it from the beginning until end of partition and writes labels, training rows
-   and dead letters to fresh topics, beside a bare confluent-kafka loop that consumes the same topic until
-   end of partition and produces every message unchanged to another topic. Both rates are events consumed
-   per second of wall time; the flow's output topics are counted afterwards and must match step 1.
+   then the dataflow reads it from the beginning until end of partition and writes decisions, labels,
+   training rows and dead letters to fresh topics, beside a bare confluent-kafka loop that consumes the
+   same topic until end of partition and produces every message unchanged to another topic. Both rates
+   are events consumed per second of wall time; the flow's output topics are counted afterwards and must
+   match step 1.
 
 Each run also prints this process's CPU seconds (all its threads, not the broker's): wall time well above
 CPU time means other processes had the cores, so rerun before trusting the figures.
@@ -156,15 +159,18 @@ class PlainLoop:
     ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
 
     def __init__(self, settings: FlowSettings) -> None:
-        n = settings.shards
-        self.shards, self.lateness_ms = n, settings.lateness_ms
+        n, decide = settings.shards, settings.decisions
+        self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
         self.keyed: dict[str, Any] = {}
         for i in range(n):
-            self.keyed[f"s{i}"] = StreamerStage(i, 1, n, settings.ttl_ms)
+            self.keyed[f"s{i}"] = StreamerStage(i, 1, n, settings.ttl_ms, decide)
         for j in range(n):
-            self.keyed[f"u{j}"] = UserStage(j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms)
-        self.keyed["l0"] = LabelStage(n, settings.window_ms)
-        self.keyed[DECISION_STAGE_KEY] = DecisionStage(decision_senders(n, n), settings.policy)
+            self.keyed[f"u{j}"] = UserStage(
+                j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide
+            )
+        self.keyed["l0"] = LabelStage(n, settings.window_ms, decide)
+        if decide:
+            self.keyed[DECISION_STAGE_KEY] = DecisionStage(decision_senders(n, n), settings.policy)
         self.counts = dict.fromkeys(KINDS, 0)
 
     def _run(self, items: list[tuple[str, Any]], first: int = 0) -> None:
@@ -187,7 +193,7 @@ class PlainLoop:
             counts[key] += len(payload)
 
     def feed(self, batch: list[RawRecord]) -> None:
-        self._run(decode_batch(batch, self.shards, self.lateness_ms))
+        self._run(decode_batch(batch, self.shards, self.lateness_ms, self.decisions))
 
     def finish(self) -> None:
         for depth, prefix in enumerate(self.ORDER):
@@ -204,6 +210,33 @@ class PlainLoop:
 def batches_of(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
     """The batches TestingSource hands the flow."""
     return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+def in_memory_part(
+    args: argparse.Namespace,
+    records: list[RawRecord],
+    batches: list[list[RawRecord]],
+    settings: FlowSettings,
+    events: int,
+) -> tuple[tuple[float, float], dict[str, int]]:
+    """((flow events/s, plain loop events/s) medians, output counts) over ``args.repeat`` interleaved runs."""
+    times: dict[str, list[float]] = {"flow": [], "plain": []}
+    expected: dict[str, int] | None = None
+    for i in range(args.repeat):  # interleaved, so background load hits both alike
+        flow_s, flow_counts = run_flow_in_memory(records, settings)
+        plain_s, plain_counts = run_plain(batches, settings)
+        if flow_counts != plain_counts:
+            raise SystemExit(f"outputs differ: flow {_counts(flow_counts)}; plain {_counts(plain_counts)}")
+        if expected is not None and flow_counts != expected:
+            raise SystemExit(f"run {i + 1} wrote {_counts(flow_counts)}, run 1 {_counts(expected)}")
+        expected = flow_counts
+        times["flow"].append(flow_s[0])
+        times["plain"].append(plain_s[0])
+        print(f"run {i + 1}: flow {_run(events, flow_s)}   plain {_run(events, plain_s)}", flush=True)
+    assert expected is not None
+    print(f"outputs (both): {_counts(expected)}")
+    rates = (events / statistics.median(times["flow"]), events / statistics.median(times["plain"]))
+    return rates, expected
 
 
 def run_plain(
@@ -437,29 +470,20 @@ def main() -> int:
     )
     print(f"event log {log}: {events:,} events, batches of {args.batch_size:,}, {args.shards} shards")
 
-    times: dict[str, list[float]] = {"flow": [], "plain": []}
-    expected: dict[str, int] | None = None
-    for i in range(args.repeat):  # interleaved, so background load hits both alike
-        flow_s, flow_counts = run_flow_in_memory(records, settings)
-        plain_s, plain_counts = run_plain(batches, settings)
-        if flow_counts != plain_counts:
-            raise SystemExit(f"outputs differ: flow {_counts(flow_counts)}; plain {_counts(plain_counts)}")
-        if expected is not None and flow_counts != expected:
-            raise SystemExit(f"run {i + 1} wrote {_counts(flow_counts)}, run 1 {_counts(expected)}")
-        expected = flow_counts
-        times["flow"].append(flow_s[0])
-        times["plain"].append(plain_s[0])
-        print(f"run {i + 1}: flow {_run(events, flow_s)}   plain {_run(events, plain_s)}", flush=True)
-    assert expected is not None
-    print(f"outputs (both): {_counts(expected)}")
+    rates: dict[bool, tuple[float, float]] = {}
+    for decisions in (False, True):
+        with_decisions = dataclasses.replace(settings, decisions=decisions)
+        print(f"{'with' if decisions else 'without'} the decision stage:")
+        rates[decisions], expected = in_memory_part(args, records, batches, with_decisions, events)
 
     loop = PlainLoop(settings)  # untimed: the largest state, at the end of the log before end of stream
     for batch in batches[:-1]:
         loop.feed(batch)
     snapshots = {
-        f"{args.shards} streamer stages": snapshot_cost(loop.streamers),
-        f"{args.shards} user stages": snapshot_cost(loop.users),
+        f"{args.shards} {name} stages": snapshot_cost([s for k, s in loop.keyed.items() if k[0] == name[0]])
+        for name in ("streamer", "user")
     }
+    snapshots["decision stage"] = snapshot_cost([loop.keyed[DECISION_STAGE_KEY]])
     snapshots["all stages"] = snapshot_cost(loop.stages())
     loop.feed(batches[-1])
     loop.finish()
@@ -467,17 +491,17 @@ def main() -> int:
 
     kafka = None if args.skip_kafka else kafka_part(args, log, events, expected)
 
-    flow_rate = events / statistics.median(times["flow"])
-    plain_rate = events / statistics.median(times["plain"])
-    ratio = flow_rate / plain_rate
     w = 34
     print()
     print(f"{'in memory, 1 worker':{w}}{'events/s (median of ' + str(args.repeat) + ')':>28}")
-    print(
-        f"{'  bytewax flow':{w}}{flow_rate:>28,.0f}   goal >= {GOAL_RATE:,}: {_check(flow_rate >= GOAL_RATE)}"
-    )
-    print(f"{'  plain loop, same stages':{w}}{plain_rate:>28,.0f}")
-    print(f"{'  ratio flow / plain':{w}}{ratio:>28.2f}   goal >= {GOAL_RATIO}: {_check(ratio >= GOAL_RATIO)}")
+    for decisions, (flow_rate, plain_rate) in rates.items():
+        ratio = flow_rate / plain_rate
+        goal = f"   goal >= {GOAL_RATE:,}: {_check(flow_rate >= GOAL_RATE)}" if not decisions else ""
+        print(f"{'  features + labels' if not decisions else '  ... + decisions':{w}}")
+        print(f"{'    bytewax flow':{w}}{flow_rate:>28,.0f}{goal}")
+        print(f"{'    plain loop, same stages':{w}}{plain_rate:>28,.0f}")
+        ok = _check(ratio >= GOAL_RATIO)
+        print(f"{'    ratio flow / plain':{w}}{ratio:>28.2f}   goal >= {GOAL_RATIO}: {ok}")
     if kafka is not None:
         k_ratio = kafka["flow"] / kafka["bare"]
         print(

@@ -29,7 +29,7 @@ def summarise_outputs(out: Path, point: str | None = "60s", decisions: bool = Tr
     ]
     if point is not None and kinds.get("provisional"):
         lines.append(f"  early labels       {correction_check(labels, point).summary()}")
-    if decisions and (out / "decisions.parquet").exists():
-        decided = pq.ParquetFile(out / "decisions.parquet")
-        lines += summarise_decisions(decided.iter_batches(65_536)).lines()
+    decided = out / "decisions.parquet"
+    if decisions and decided.exists() and pq.read_metadata(decided).num_rows:
+        lines += summarise_decisions(pq.ParquetFile(decided).iter_batches(65_536)).lines()
     return "\n".join(lines)

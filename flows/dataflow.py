@@ -72,41 +72,47 @@ def build_flow(
     convert = raw_from_kafka if from_kafka else None
     reporter = Progress(progress, total) if progress is not None else None
     decoded = op.flat_map_batch(
-        "decode", raw, partial(_decode, convert, settings.shards, settings.lateness_ms, reporter)
+        "decode",
+        raw,
+        partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
-    s_count, u_count = settings.shards, settings.shards
+    s_count, u_count, decide = settings.shards, settings.shards, settings.decisions
     from_streamers = op.stateful_batch(
         "streamer_stage",
         to_streamers,
-        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms), settings.snapshots),
+        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms, decide), settings.snapshots),
     )
     streamed = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
-    to_users, rooms = _split_decider("streamed", streamed)
+    to_users, rooms = _split_decider("streamed", streamed, decide)
     from_users = op.stateful_batch(
         "user_stage",
         to_users,
         builder(
-            lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms),
+            lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide),
             settings.snapshots,
         ),
     )
     labelled = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
-    to_corrector, requests = _split_decider("labelled", labelled)
+    to_corrector, requests = _split_decider("labelled", labelled, decide)
     from_corrector = op.stateful_batch(
         "label_stage",
         to_corrector,
-        builder(lambda _i: LabelStage(u_count, settings.window_ms), settings.snapshots),
+        builder(lambda _i: LabelStage(u_count, settings.window_ms, decide), settings.snapshots),
     )
     labels = _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
-    from_decider = op.stateful_batch(
-        "decision_stage",
-        op.merge("to_decider", rooms, requests, labels),
-        builder(
-            lambda _i: DecisionStage(decision_senders(s_count, u_count), settings.policy), settings.snapshots
-        ),
-    )
-    _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
+    if decide:
+        from_decider = op.stateful_batch(
+            "decision_stage",
+            op.merge("to_decider", rooms, requests, labels),
+            builder(
+                lambda _i: DecisionStage(decision_senders(s_count, u_count), settings.policy),
+                settings.snapshots,
+            ),
+        )
+        _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
+    if not decide:
+        del sinks_out[DECISION]
     outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
     for kind, stream in outputs.items():
         _sink(kind, stream, settings, sinks)
@@ -114,11 +120,11 @@ def build_flow(
 
 
 def _decode(
-    convert: Any, shards: int, lateness_ms: int, progress: Progress | None, batch: list
+    convert: Any, shards: int, lateness_ms: int, decisions: bool, progress: Progress | None, batch: list
 ) -> list[tuple[str, Any]]:
     if convert is not None:
         batch = [convert(item) for item in batch]
-    items = decode_batch(batch, shards, lateness_ms)
+    items = decode_batch(batch, shards, lateness_ms, decisions)
     if progress is not None:
         marks = [p.watermark for key, p in items if key[0] != "!" and p.watermark < END_OF_TIME]
         progress.add(len(batch), max(marks) + lateness_ms if marks else None)
@@ -142,8 +148,10 @@ def _is_kind(kind: str, item: tuple[str, Any]) -> bool:
     return item[0] == kind
 
 
-def _split_decider(name: str, packets: Stream) -> tuple[Stream, Stream]:
-    """(packets for the next keyed stage, packets for the decision stage)."""
+def _split_decider(name: str, packets: Stream, decisions: bool) -> tuple[Stream, Stream | None]:
+    """(packets for the next keyed stage, packets for the decision stage; None without decisions)."""
+    if not decisions:
+        return packets, None
     split = op.branch(f"{name}_to_decider", packets, partial(_is_kind, DECISION_STAGE_KEY))
     return split.falses, split.trues
 

@@ -14,6 +14,7 @@ GIFTLIVE_CAPACITY      allocations one streamer may hold at once (50; each is he
 GIFTLIVE_PAIR_CAP      allocations of one streamer to one user per hour (3)
 GIFTLIVE_EXPLORE       floor on the share of requests served a random cold-start room (0.1)
 GIFTLIVE_POLICY_SEED   seed of the allocator's draws (7): same seed and input, same decisions
+GIFTLIVE_DECISIONS     0: no decision stage (features, labels and the training table only; faster)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class FlowSettings:
     observe_ms: tuple[int, ...] = field(default=(60_000,))
     batch_size: int = 2_000
     snapshots: bool = True
+    decisions: bool = True  # False: features, labels and the training table only (no impressions needed)
 
     def __post_init__(self) -> None:
         if self.events_path is None and self.bootstrap is None:
@@ -102,6 +104,7 @@ class FlowSettings:
                 where="GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE",
             ),
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
+            decisions=env.get("GIFTLIVE_DECISIONS", "1").strip() not in ("0", "false", "no"),
         )
 
 

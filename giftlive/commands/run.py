@@ -92,6 +92,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--explore", type=float, default=0.1, metavar="F", help="cold-start exploration floor, share (0.1)"
     )
     policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
+    policy.add_argument(
+        "--no-decisions",
+        action="store_true",
+        help="skip the decision stage: features, labels and the training table only (several times faster)",
+    )
     model = parser.add_argument_group("labels and state")
     model.add_argument("--window", type=float, default=3600, metavar="S", help="label window W in s (3600)")
     model.add_argument("--observe", metavar="S[,S]", help="provisional label points after the click, s (60)")
@@ -163,6 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         window_ms=window_ms,
         observe_ms=observe_ms,
         snapshots=args.recovery is not None,
+        decisions=not args.no_decisions,
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(
@@ -174,7 +180,9 @@ def _run(args: argparse.Namespace) -> int:
         from replay.kafka_topics import check_reachable, ensure_topics
 
         check_reachable(bootstrap)
-        topics = [args.decisions_topic, args.labels_topic, args.training_topic, args.deadletter_topic]
+        topics = [args.labels_topic, args.training_topic, args.deadletter_topic]
+        if not args.no_decisions:
+            topics.append(args.decisions_topic)
         ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
     if args.out is not None:
         clear_outputs(args.out)

@@ -17,18 +17,12 @@ from giftlive.stream_time import END_OF_TIME
 END_OF_PARTITION = "end-of-partition"
 CONTROL_HEADER = "giftlive-control"
 
-# Types the downstream stages use (impressions are allocation requests); likes and comments are valid but
-# not used yet.
-_FORWARDED = frozenset(
-    {
-        EventType.ROOM_START,
-        EventType.ROOM_END,
-        EventType.IMPRESSION,
-        EventType.CLICK,
-        EventType.GIFT,
-        EventType.DWELL,
-    }
+# Types the downstream stages use; likes and comments are valid but not used yet. Impressions are only
+# allocation requests: a flow without decisions does not forward them.
+_FOR_FEATURES = frozenset(
+    {EventType.ROOM_START, EventType.ROOM_END, EventType.CLICK, EventType.GIFT, EventType.DWELL}
 )
+_FOR_DECISIONS = _FOR_FEATURES | {EventType.IMPRESSION}
 
 
 def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
@@ -51,7 +45,9 @@ def dead_letter(reason: str, raw: bytes | None, source: str, key: bytes | None =
     return {"reason": reason, "source": source, "key": key, "raw": raw}
 
 
-def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> list[tuple[str, Any]]:
+def decode_batch(
+    records: list[RawRecord], shards: int, lateness_ms: int, decisions: bool = True
+) -> list[tuple[str, Any]]:
     """Validate every record; group good events by source partition into one packet per streamer shard.
 
     Returns ``(shard key, Packet)`` items and at most one ``(DEAD_LETTER, [records])`` item.
@@ -64,6 +60,7 @@ def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> lis
     """
     out: list[tuple[str, Any]] = []
     dead: list[dict[str, Any]] = []
+    forwarded = _FOR_DECISIONS if decisions else _FOR_FEATURES
     by_partition: dict[int, list[dict[str, Any]]] = {}
     newest: dict[int, int] = {}
     ended: set[int] = set()
@@ -114,7 +111,7 @@ def decode_batch(records: list[RawRecord], shards: int, lateness_ms: int) -> lis
             continue
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         for event in events:
-            if event["type"] in _FORWARDED:
+            if event["type"] in forwarded:
                 per_shard[event["streamer_id"] % shards].append(event)
         for shard, shard_events in enumerate(per_shard):
             out.append((f"s{shard}", Packet(shard, partition, watermark, shard_events)))

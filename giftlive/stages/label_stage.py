@@ -21,9 +21,10 @@ def label_item(label: dict[str, Any]) -> dict[str, Any]:
 
 
 class LabelStage:
-    __slots__ = ("merge", "corrector")
+    __slots__ = ("decisions", "merge", "corrector")
 
-    def __init__(self, senders: int, window_ms: int) -> None:
+    def __init__(self, senders: int, window_ms: int, decisions: bool = True) -> None:
+        self.decisions = decisions  # send corrected labels to the decision stage
         self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
 
@@ -33,8 +34,10 @@ class LabelStage:
         released, dead = merge_packets(self.merge, packets, "label stage")
         correct = self.corrector.correct
         labels = [correct(item["label"]) for item in released]
-        items = [label_item(label) for label in labels]
-        out: list[tuple[str, Any]] = [(DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items))]
+        out: list[tuple[str, Any]] = []
+        if self.decisions:
+            items = [label_item(label) for label in labels]
+            out.append((DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items)))
         if labels:
             out.append((LABEL, labels))
         if dead:

@@ -22,10 +22,18 @@ _TS = itemgetter("ts")
 
 
 class StreamerStage:
-    __slots__ = ("index", "user_shards", "merge", "book", "next_sweep")
+    __slots__ = ("index", "user_shards", "decisions", "merge", "book", "next_sweep")
 
-    def __init__(self, index: int, senders: int, user_shards: int, ttl_ms: int = DEFAULT_TTL_MS) -> None:
+    def __init__(
+        self,
+        index: int,
+        senders: int,
+        user_shards: int,
+        ttl_ms: int = DEFAULT_TTL_MS,
+        decisions: bool = True,
+    ) -> None:
         self.index = index
+        self.decisions = decisions  # send room events to the decision stage
         self.user_shards = user_shards
         self.merge = WatermarkMerge(senders)
         self.book = StreamerBook(ttl_ms)
@@ -78,5 +86,6 @@ class StreamerStage:
             (f"u{shard}", Packet(shard, self.index, watermark, events))
             for shard, events in enumerate(per_shard)
         ]
-        out.append((DECISION_STAGE_KEY, Packet(0, 1 + self.index, watermark, rooms)))
+        if self.decisions:
+            out.append((DECISION_STAGE_KEY, Packet(0, 1 + self.index, watermark, rooms)))
         return out

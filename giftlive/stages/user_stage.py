@@ -49,9 +49,10 @@ class UserStage:
         ttl_ms: int = DEFAULT_TTL_MS,
         window_ms: int = DEFAULT_WINDOW_MS,
         observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS,
+        decisions: bool = True,
     ) -> None:
         self.index = index
-        self.decision_sender = 1 + senders + index  # see decision_stage.decision_senders
+        self.decision_sender = 1 + senders + index if decisions else None  # decision_stage.decision_senders
         self.merge = WatermarkMerge(senders)
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
@@ -81,7 +82,9 @@ class UserStage:
             group = list(group)
             for event in group:
                 kind = event["type"]
-                if kind is EventType.IMPRESSION or kind is EventType.CLICK:
+                if (
+                    kind is EventType.IMPRESSION or kind is EventType.CLICK
+                ) and self.decision_sender is not None:
                     history = users.streamers(event["user_id"], ts, REQUEST_HISTORY)
                     requests.append(request_item(event, history))
                 if kind is EventType.CLICK:
@@ -118,10 +121,9 @@ class UserStage:
             users.expire(watermark)
             self.next_sweep = watermark + sweep_interval(users.ttl_ms)
         items = [label_item(label) for label in labels]
-        out: list[tuple[str, Any]] = [
-            (LABEL_STAGE_KEY, Packet(0, self.index, watermark, items)),
-            (DECISION_STAGE_KEY, Packet(0, self.decision_sender, watermark, requests)),
-        ]
+        out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
+        if self.decision_sender is not None:
+            out.append((DECISION_STAGE_KEY, Packet(0, self.decision_sender, watermark, requests)))
         if orphans:
             out.append((LABEL, orphans))
         if rows:
