@@ -5,9 +5,10 @@ table, the load the caps count, the hourly ranking and the current round. A requ
 click carrying the user's streamer history from the user stage; the answer is a decision record
 (allocator/records.py).
 
-Candidates (at most ``max_candidates``): the live rooms with the highest posterior value per exposure (the
-decayed gift revenue per viewer, ranked every ``rank_every_ms``), the live rooms of streamers the user has
-history with, and each row's sample of live cold-start rooms.
+Candidates: the ``top_rooms`` live rooms with the highest posterior value per exposure (the decayed gift
+revenue per viewer, ranked every ``rank_every_ms``), the live rooms of the user's ``history_rooms`` most
+recently active streamers, and each row's ``cold_rooms`` sampled live cold-start rooms (50 + 24 + 10 by
+default; a streamer rarely has two rooms live).
 """
 
 from __future__ import annotations
@@ -214,6 +215,8 @@ class Allocator(CompactState):
         self.draws.ensure(new, index, now, rnd.rng, self.posteriors)  # one draw call for them all
         self.started = []
         rnd.set_top([(live, s) for live, s in self.top if live in rooms], self.draws, self.posteriors)
+        cold = [(live, s) for live, s in zip(*self.cold, strict=True) if live in rooms]
+        self.cold = ([live for live, _ in cold], [s for _, s in cold])
         rnd.sample_cold(
             np.array(self.cold[0], dtype=np.int64),
             np.array(self.cold[1], dtype=np.int64),
@@ -221,8 +224,6 @@ class Allocator(CompactState):
             self.draws,
             self.posteriors,
         )
-        for live_id in [r for r in rnd.members if r not in rooms]:  # cold-start rooms ended since the ranking
-            rnd.block_room(live_id)
         return rnd
 
     def _rank(self, now: int) -> None:
@@ -256,7 +257,9 @@ class Allocator(CompactState):
 
     def _sweep(self, now: int) -> None:
         self.load.sweep(now)
-        self.rooms.sweep(now)
+        for live_id in self.rooms.sweep(now):
+            if self.round is not None:
+                self.round.block_room(live_id)
         self.posteriors.sweep(now)
         self.draws.forget(self.rooms.by_streamer)
         self.next_sweep = now + SWEEP_EVERY_MS

@@ -46,7 +46,13 @@ class DrawTable(CompactState):
         # is not part of its pickled state, and the draws must not depend on a resume
         oldest = round_index - max_age_rounds
         for old in [r for r in self.by_round if r <= oldest]:
-            stale.update((s, None) for s in self.by_round.pop(old) if drawn_in.get(s) == old and s in live)
+            for s in self.by_round.pop(old):
+                if drawn_in.get(s) != old:
+                    continue  # drawn again since
+                if s in live:
+                    stale[s] = None
+                else:
+                    self._free(s)  # not live: forget it now, it is drawn afresh if it comes back
         self.draw(list(stale), round_index, now_ms, rng, posteriors)
 
     def draw(
@@ -103,6 +109,9 @@ class DrawTable(CompactState):
     def forget(self, keep: set[int] | dict[int, object]) -> None:
         """Free the draws of every streamer not in ``keep`` (e.g. the ones no longer live)."""
         for streamer in [s for s in self.slot_of if s not in keep]:
-            self.free.append(self.slot_of.pop(streamer))
-            self.drawn_in.pop(streamer, None)
-            self.relabelled.discard(streamer)
+            self._free(streamer)
+
+    def _free(self, streamer: int) -> None:
+        self.free.append(self.slot_of.pop(streamer))
+        self.drawn_in.pop(streamer, None)
+        self.relabelled.discard(streamer)

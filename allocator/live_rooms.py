@@ -36,10 +36,12 @@ class LiveRooms(CompactState):
         if not rooms:
             del self.by_streamer[streamer_id]
 
-    def sweep(self, now_ms: int) -> None:
-        """End rooms that have been live implausibly long (their room_end was lost)."""
-        for live_id in [r for r, ts in self.started.items() if ts <= now_ms - self.max_live_ms]:
+    def sweep(self, now_ms: int) -> list[int]:
+        """End rooms that have been live implausibly long (their room_end was lost); returns them."""
+        ended = [r for r, ts in self.started.items() if ts <= now_ms - self.max_live_ms]
+        for live_id in ended:
             self.end(live_id)
+        return ended
 
     def __contains__(self, live_id: int) -> bool:
         return live_id in self.streamer_of

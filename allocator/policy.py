@@ -41,7 +41,7 @@ class PolicyConfig:
     max_draw_age_rounds: int = 18  # a live streamer's draws are renewed after new labels or this many rounds
     rank_every_ms: int = 3_600_000  # how often the live rooms are ranked (top list, cold-start list)
     top_rooms: int = 50  # live rooms with the highest posterior value per exposure
-    history_rooms: int = 40  # live rooms of streamers the user has history with
+    history_rooms: int = 24  # the user's most recently active streamers whose live rooms are candidates
     cold_rooms: int = 10  # sampled cold-start rooms per row
     cold_start_clicks: float = 10.0  # a streamer with less (decayed) labelled click mass is cold-start
 
@@ -52,10 +52,6 @@ class PolicyConfig:
     @property
     def explore_rows(self) -> int:
         return math.ceil(self.explore * self.rows - 1e-9)
-
-    @property
-    def max_candidates(self) -> int:
-        return self.top_rooms + self.history_rooms + self.cold_rooms
 
     def boost(self, gift_sum: float) -> float:
         """Pair-history factor on a streamer's drawn value for a user who gave it ``gift_sum``."""

@@ -157,7 +157,8 @@ class PosteriorBook(CompactState):
         return streamer
 
     def sweep(self, now_ms: int) -> None:
-        """Forget streamers with no label for FORGET_HALF_LIVES half-lives (< 2 % of their evidence left)."""
+        """Forget streamers neither labelled nor read for FORGET_HALF_LIVES half-lives (< 2 % of their
+        evidence left)."""
         since = now_ms - FORGET_HALF_LIVES * self.half_life_ms
         for streamer_id in [s for s, p in self.streamers.items() if p.at_ms < since]:
             del self.streamers[streamer_id]

@@ -89,7 +89,15 @@ def build_flow(
         "user_stage",
         to_users,
         builder(
-            lambda i: UserStage(i, s_count, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide),
+            lambda i: UserStage(
+                i,
+                s_count,
+                settings.ttl_ms,
+                settings.window_ms,
+                settings.observe_ms,
+                decide,
+                settings.policy.history_rooms,
+            ),
             settings.snapshots,
         ),
     )

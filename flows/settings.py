@@ -110,9 +110,10 @@ class FlowSettings:
 
 def policy_config(capacity: float, pair_cap: float, explore: float, seed: float, where: str) -> PolicyConfig:
     """The allocator's settings, or a UserError naming the options they came from."""
-    if capacity < 1 or pair_cap < 1 or not 0 <= explore <= 1:
-        raise UserError(f"{where}: capacity and pair cap must be >= 1 and explore in [0, 1]")
-    return PolicyConfig(capacity=int(capacity), pair_cap=int(pair_cap), explore=explore, seed=int(seed))
+    try:
+        return PolicyConfig(capacity=int(capacity), pair_cap=int(pair_cap), explore=explore, seed=int(seed))
+    except ValueError as exc:
+        raise UserError(f"{where}: {exc}") from None
 
 
 def parse_observe(text: str, what: str) -> tuple[int, ...]:

@@ -37,9 +37,9 @@ def _run(args: argparse.Namespace) -> int:
     from replay.broker import LocalBroker
 
     with LocalBroker(port=args.port) as broker:
-        print(f"KAFKA_BOOTSTRAP={broker.bootstrap}", flush=True)
-        print(f"broker: Tansu pid {broker.pid}, log {broker.log_path}; Ctrl-C to stop", file=sys.stderr)
-        try:
+        try:  # before the address is out: a Ctrl-C right after it must still stop the broker cleanly
+            print(f"broker: Tansu pid {broker.pid}, log {broker.log_path}; Ctrl-C to stop", file=sys.stderr)
+            print(f"KAFKA_BOOTSTRAP={broker.bootstrap}", flush=True)
             while broker.running:
                 time.sleep(0.5)
         except KeyboardInterrupt:

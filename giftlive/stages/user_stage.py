@@ -13,6 +13,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from allocator.policy import PolicyConfig
 from features.columns import FEATURES
 from features.context import china_hour, china_weekday
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
@@ -27,7 +28,6 @@ from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
 
 _TS = itemgetter("ts")
-REQUEST_HISTORY = 24  # streamers of the user's recent history sent with each allocation request
 
 
 def segment_of(user_features: tuple, pair_features: tuple) -> str:
@@ -40,7 +40,7 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage:
-    __slots__ = ("index", "decision_sender", "merge", "users", "labels", "next_sweep")
+    __slots__ = ("index", "decision_sender", "history", "merge", "users", "labels", "next_sweep")
 
     def __init__(
         self,
@@ -50,8 +50,10 @@ class UserStage:
         window_ms: int = DEFAULT_WINDOW_MS,
         observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS,
         decisions: bool = True,
+        history: int = PolicyConfig.history_rooms,
     ) -> None:
         self.index = index
+        self.history = history  # streamers of the user's recent history sent with each request
         self.decision_sender = 1 + senders + index if decisions else None  # decision_stage.decision_senders
         self.merge = WatermarkMerge(senders)
         self.users = UserBook(ttl_ms)
@@ -85,7 +87,7 @@ class UserStage:
                 if (
                     kind is EventType.IMPRESSION or kind is EventType.CLICK
                 ) and self.decision_sender is not None:
-                    history = users.streamers(event["user_id"], ts, REQUEST_HISTORY)
+                    history = users.streamers(event["user_id"], ts, self.history)
                     requests.append(request_item(event, history))
                 if kind is EventType.CLICK:
                     user_features, pair_features = users.features(event["user_id"], event["streamer_id"], ts)
