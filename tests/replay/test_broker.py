@@ -84,9 +84,14 @@ def test_broker_for_uses_kafka_bootstrap(monkeypatch: pytest.MonkeyPatch, kafka_
         assert bootstrap == kafka_bootstrap
 
 
+# A shell that starts jobs in the background (CI runners, `make test &`) leaves SIGINT ignored, and children
+# inherit that; restore Python's Ctrl-C handling so the test sends what a terminal would.
+_CTRL_C_ABLE = "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+
+
 def test_cli_broker_runs_until_ctrl_c() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from giftlive.cli import main; sys.exit(main(['broker']))"],
+        [sys.executable, "-c", _CTRL_C_ABLE + "from giftlive.cli import main; sys.exit(main(['broker']))"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
