@@ -1,13 +1,16 @@
-"""`giftlive train` on a small synthetic world's training table: the three models train on one split, the
-bundle loads back and predicts what was trained, bad input is refused with one clear line."""
+"""`giftlive train` and `giftlive eval` on a small synthetic world's training table: the three models train
+on one split, the bundle loads back and predicts what was trained, the evaluation scores them beside the
+world's truth EV on the test days, bad input is refused with one clear line."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from bytewax.testing import run_main
 
@@ -68,3 +71,39 @@ def test_bad_input_is_one_clear_line(table: Path, tmp_path: Path):
     assert empty.returncode != 0 and "holds no click" in empty.stderr
     with pytest.raises(Exception, match="no trained models"):
         Bundle.load(tmp_path / "nothing")
+
+
+def test_eval_scores_every_model_beside_the_truth_on_the_test_days(table: Path, tmp_path: Path):
+    models, predictions = tmp_path / "models", tmp_path / "predictions.parquet"
+    assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
+    world = table.parent.parent / "world"
+    done = _giftlive(
+        "eval",
+        "--table",
+        str(table),
+        "--models",
+        str(models),
+        "--world",
+        str(world),
+        "--json",
+        "--bootstrap",
+        "20",
+        "--predictions-out",
+        str(predictions),
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report["models"]) == {"truth_ev", "direct_raw", "direct_log", "two_stage"}
+    for row in report["models"].values():
+        assert {"revcap_1", "revcap_1_oracle", "nrevcap_1", "pr_auc", "ndcg_100", "spearman"} <= row.keys()
+        assert row["nrevcap_1"] == row["revcap_1"] / row["revcap_1_oracle"]
+    assert "ece" in report["models"]["two_stage"] and "ece" in report["models"]["truth_ev"]
+    assert report["direct_vs_two_stage"]["low"] <= report["direct_vs_two_stage"]["high"]
+    rows = pq.read_table(predictions)
+    assert rows.num_rows == report["clicks"] and {"click_id", "amount", "truth_ev", "two_stage"} <= set(
+        rows.column_names
+    )
+    table_text = _giftlive("eval", "--table", str(table), "--models", str(models), "--bootstrap", "10")
+    assert (
+        table_text.returncode == 0 and "two_stage" in table_text.stdout and "RevCap@1%" in table_text.stdout
+    )
