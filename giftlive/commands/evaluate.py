@@ -41,23 +41,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=100, metavar="N", help="bootstrap resamples (100)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     parser.add_argument("--predictions-out", type=Path, metavar="PATH", help="one row per test click")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("runs/eval.html"),
+        metavar="PATH",
+        help="HTML report (runs/eval.html)",
+    )
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from estimation.bundle import Bundle
     from estimation.dataset import clicks, read_table
     from estimation.split import parse_split, split_masks
+    from evaluation.html_report import render
     from evaluation.model_comparison import ModelScores, compare, format_comparison
     from features.columns import FEATURES
 
     bundle = Bundle.load(args.models)
     days = parse_split(args.split) if args.split else tuple(bundle.meta["split_days"])
-    data = clicks(read_table(args.table), bundle.vocabulary)
+    table = read_table(args.table)
+    data = clicks(table, bundle.vocabulary)
     _, _, test_mask = split_masks(data.click_ts, days)
     test = data.take(test_mask)
     print(f"scoring {len(test.ids):,} test clicks with the models in {args.models}", file=sys.stderr)
@@ -94,6 +104,23 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         print(format_comparison(result))
+    delays = table.filter(pc.greater(table["label_count"], 0))
+    delays = delays.filter(pc.is_in(delays["click_id"], pa.array(test.ids)))
+    first_gift_s = delays["label_first_gift_ms"].to_numpy(zero_copy_only=False).astype(float) / 1000
+    importance = dict(
+        zip(FEATURES, bundle.two_stage.classifier.feature_importance("gain").tolist(), strict=True)
+    )
+    page = render(
+        result,
+        test.amount,
+        {name: s.value for name, s in models.items()},
+        {name: s.p_gift for name, s in models.items() if s.p_gift is not None},
+        first_gift_s,
+        importance,
+    )
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(page)
+    print(f"report: {args.report}", file=sys.stderr)
     if args.predictions_out is not None:
         columns = {"click_id": test.ids, "amount": test.amount}
         columns |= {name: scores.value for name, scores in models.items()}

@@ -90,6 +90,8 @@ def test_eval_scores_every_model_beside_the_truth_on_the_test_days(table: Path, 
         "20",
         "--predictions-out",
         str(predictions),
+        "--report",
+        str(tmp_path / "report.html"),
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -103,7 +105,9 @@ def test_eval_scores_every_model_beside_the_truth_on_the_test_days(table: Path, 
     assert rows.num_rows == report["clicks"] and {"click_id", "amount", "truth_ev", "two_stage"} <= set(
         rows.column_names
     )
-    table_text = _giftlive("eval", "--table", str(table), "--models", str(models), "--bootstrap", "10")
-    assert (
-        table_text.returncode == 0 and "two_stage" in table_text.stdout and "RevCap@1%" in table_text.stdout
+    page = tmp_path / "eval.html"
+    text = _giftlive(
+        "eval", "--table", str(table), "--models", str(models), "--bootstrap", "10", "--report", str(page)
     )
+    assert text.returncode == 0 and "two_stage" in text.stdout and "RevCap@1%" in text.stdout
+    assert page.read_text().count("<svg") == 4
