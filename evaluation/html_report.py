@@ -109,7 +109,9 @@ def render(
     header = "".join(f"<th>{html.escape(title)}</th>" for _, title in COLUMNS)
     rows = []
     for name, row in comparison.rows.items():
-        cells = "".join(f"<td>{row[key]:.3f}</td>" if key in row else "<td>-</td>" for key, _ in COLUMNS)
+        cells = "".join(
+            f"<td>{row[key]:.3f}</td>" if row.get(key) is not None else "<td>-</td>" for key, _ in COLUMNS
+        )
         low, high = comparison.intervals[name]["revcap_1"]
         rows.append(f"<tr><th>{html.escape(name)}</th>{cells}<td>[{low:.3f}, {high:.3f}]</td></tr>")
     duel = comparison.direct_vs_two_stage

@@ -23,7 +23,7 @@ class ModelScores:
 class Comparison:
     clicks: int
     gifted: int
-    rows: dict[str, dict[str, float]] = field(default_factory=dict)
+    rows: dict[str, dict[str, float | None]] = field(default_factory=dict)
     intervals: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     direct_vs_two_stage: dict[str, float] = field(default_factory=dict)
 
@@ -47,9 +47,9 @@ def compare(
             "roc_auc": metrics.roc_auc(gifted, value if scores.p_gift is None else scores.p_gift),
             "mae_log1p": metrics.mae_log1p(amount, value),
         }
-        if scores.p_gift is not None:
-            row["ece"] = metrics.ece(gifted, scores.p_gift)
-            row["log_loss"] = metrics.log_loss(gifted, scores.p_gift)
+        has_p = scores.p_gift is not None  # a value regressor has no P(gift) to calibrate
+        row["ece"] = metrics.ece(gifted, scores.p_gift) if has_p else None
+        row["log_loss"] = metrics.log_loss(gifted, scores.p_gift) if has_p else None
         result.rows[name] = row
         result.intervals[name] = {
             "revcap_1": metrics.bootstrap_ci(
@@ -95,7 +95,9 @@ def format_comparison(result: Comparison) -> str:
         f"{'model':<14}" + "".join(f"{title:>10}" for _, title in COLUMNS) + "   RevCap@1% 95% CI",
     ]
     for name, row in result.rows.items():
-        cells = "".join(f"{row[key]:>10.3f}" if key in row else f"{'-':>10}" for key, _ in COLUMNS)
+        cells = "".join(
+            f"{row[key]:>10.3f}" if row.get(key) is not None else f"{'-':>10}" for key, _ in COLUMNS
+        )
         low, high = result.intervals[name]["revcap_1"]
         lines.append(f"{name:<14}{cells}   [{low:.3f}, {high:.3f}]")
     duel = result.direct_vs_two_stage

@@ -4,8 +4,9 @@ Synthesize the default world (reused when already there with the same parameters
 beside KuaiLive's, convert it to the canonical event log, start the local broker (or use KAFKA_BOOTSTRAP),
 replay the log into Kafka, tail a few decoded records back, run the dataflow over the topic (features,
 delayed labels, training table, allocation decisions: to Kafka and to Parquet), tail a few decisions, read
-the output topics back and print a summary computed from them. Everything, this log included
-(demo.log), stays in the --out folder.
+the output topics back, train the gift-value models on the table (`giftlive train`), score them beside the
+world's truth EV on the test days (`giftlive eval`, table + eval.html) and print a summary. Everything,
+this log included (demo.log), stays in the --out folder.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from giftlive.config import (
     LABELS_TOPIC,
     TRAINING_TOPIC,
 )
+from giftlive.errors import UserError
+
+DEMO_SPLIT = "7,7,7"  # train, validation, test UTC days: the seed research's KuaiLive split
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,6 +88,8 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     from flows.parquet_io import clear_outputs, write_missing_outputs
     from flows.runtime import tune_gc
     from flows.settings import FlowSettings
+    from giftlive.commands.evaluate import run_eval
+    from giftlive.commands.train import run_train
     from replay.broker import broker_for
     from replay.kafka_topics import ensure_topics
     from replay.kuailive_convert import convert, print_report
@@ -99,32 +105,32 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     stamp = world / "truth" / "params.json"
     wanted = json.dumps(params.__dict__, sort_keys=True)
     if stamp.exists() and json.dumps(json.loads(stamp.read_text()), sort_keys=True) == wanted:
-        print(f"[1/7] reusing the synthetic world in {world}")
+        print(f"[1/8] reusing the synthetic world in {world}")
     else:
-        print(f"[1/7] synthesizing the default world into {world}")
+        print(f"[1/8] synthesizing the default world into {world}")
         synthesize(world, params, progress=True)
 
-    print("\n[2/7] its statistics beside KuaiLive's")
+    print("\n[2/8] its statistics beside KuaiLive's")
     stats = compute_stats(world)
     print(format_stats(stats))
 
-    print("\n[3/7] converting to the canonical event log")
+    print("\n[3/8] converting to the canonical event log")
     events = out / "events.parquet"
     report = convert(world, events, progress=True)
     print_report(report)
 
     outputs = [DECISIONS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC]
-    print("\n[4/7] replaying into Kafka")
+    print("\n[4/8] replaying into Kafka")
     with broker_for(None) as bootstrap:
         print(f"broker: {bootstrap}")
         replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True)
         print(replayed.summary())
-        print(f"\n[5/7] tailing {args.tail} records back from {EVENTS_TOPIC}")
+        print(f"\n[5/8] tailing {args.tail} records back from {EVENTS_TOPIC}")
         buffer = io.StringIO()
         shown = tail(EVENTS_TOPIC, bootstrap, from_beginning=True, limit=args.tail, timeout_s=15, out=buffer)
         print(buffer.getvalue(), end="")
 
-        print(f"\n[6/7] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
+        print(f"\n[6/8] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
         flow_out = out / "flow"
         clear_outputs(flow_out)
         tune_gc()
@@ -135,7 +141,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         write_missing_outputs(flow_out)
         flow_s = time.monotonic() - flow_started
 
-        print(f"\n[7/7] tailing {args.tail_decisions} decisions from {DECISIONS_TOPIC}, reading outputs back")
+        print(f"\n[7/8] tailing {args.tail_decisions} decisions from {DECISIONS_TOPIC}, reading outputs back")
         buffer = io.StringIO()
         tail(
             DECISIONS_TOPIC,
@@ -147,6 +153,27 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         )
         print(buffer.getvalue(), end="")
         topics = read_outputs(bootstrap, flow_out, outputs)
+
+    print("\n[8/8] training the gift-value models on the flow's table and scoring them on the test days")
+    models_dir = out / "models"
+    table = flow_out / "training.parquet"
+    try:
+        run_train(argparse.Namespace(table=table, split=DEMO_SPLIT, out=models_dir))
+        print()
+        run_eval(
+            argparse.Namespace(
+                table=table,
+                models=models_dir,
+                world=world,
+                split=None,
+                bootstrap=100,
+                json=False,
+                predictions_out=out / "predictions.parquet",
+                report=out / "eval.html",
+            )
+        )
+    except UserError as exc:  # a small custom world (--days) cannot fill the 7-7-7 split
+        print(f"skipped: {exc}")
 
     print("\nsummary")
     print(f"  world              {world} ({stats['users']:,} users, {stats['streamers']:,} streamers)")
@@ -161,6 +188,9 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     )
     print(topics.summary())
     print(summarise_outputs(flow_out, decisions=False))
-    print(f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/, demo.log)")
+    print(
+        f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/, models/, "
+        "predictions.parquet, eval.html, demo.log)"
+    )
     print(f"  total time         {time.monotonic() - started:.0f}s")
     return 0 if topics.agree else 1

@@ -48,10 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="HTML report (runs/eval.html)",
     )
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=run_eval)
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_eval(args: argparse.Namespace) -> int:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc

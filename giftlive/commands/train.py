@@ -36,10 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--table", type=Path, required=True, metavar="PATH", help="training.parquet of a run")
     parser.add_argument("--split", default="7,7,7", metavar="T,V,E", help="train,validation,test UTC days")
     parser.add_argument("--out", type=Path, default=Path("runs/models"), metavar="DIR", help="(runs/models)")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=run_train)
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_train(args: argparse.Namespace) -> int:
     from estimation.bundle import Bundle
     from estimation.dataset import clicks, read_table, vocabulary
     from estimation.gbm import Direct, TwoStage

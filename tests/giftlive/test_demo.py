@@ -61,6 +61,7 @@ def test_the_demo_summary_agrees_with_the_topics(tmp_path: Path):
     )
     assert f"training rows      {training:,} clicks" in printed
     assert "topics vs files    agree" in printed
+    assert "[8/8]" in printed and "skipped: the validation period" in printed  # 2 days cannot fill 7-7-7
     for name in ("demo.log", "events.parquet", "flow/decisions.parquet", "flow/labels.parquet", "world"):
         assert (out / name).exists(), name
     assert (out / "demo.log").read_text() == printed
