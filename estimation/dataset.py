@@ -48,7 +48,9 @@ def read_table(path: Path) -> pa.Table:
     missing = [c for c in TRAINING_COLUMNS if c not in table.column_names]
     if missing:
         raise UserError(f"{path} is not a GiftLive training table: missing {', '.join(missing[:5])}")
-    return table
+    # The flow writes rows in arrival order, which may vary between runs; models must not (bagging samples
+    # rows by position), so rows are put in click order.
+    return table.sort_by([("click_ts", "ascending"), ("click_id", "ascending")])
 
 
 def vocabulary(table: pa.Table) -> dict[str, list[str]]:

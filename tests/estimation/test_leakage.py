@@ -88,5 +88,5 @@ def test_shuffled_history_features_destroy_the_revenue_capture(tmp_path: Path):
         shuffled[:, HISTORY] = shuffled[rng.permutation(len(shuffled))][:, HISTORY]
         shuffled_scores.append(revcap(amount, bundle.two_stage.predict(shuffled), 0.05))
     print(f"RevCap@5%: honest {honest:.3f}, history shuffled {np.mean(shuffled_scores):.3f}")
-    assert honest > 0.3
+    assert honest > 2 * 0.05  # well above a random ranking (0.05 of revenue in 5 % of clicks)
     assert np.mean(shuffled_scores) < honest / 2
