@@ -56,7 +56,7 @@ from flows.dataflow import build_flow  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
 from flows.runtime import tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
-from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, TRAINING  # noqa: E402
+from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING  # noqa: E402
 from giftlive.stages.decision_stage import DecisionStage, decision_senders  # noqa: E402
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
 from giftlive.stages.label_stage import LabelStage  # noqa: E402
@@ -64,7 +64,7 @@ from giftlive.stages.streamer_stage import StreamerStage  # noqa: E402
 from giftlive.stages.user_stage import UserStage  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
-KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION)
+KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION, PREDICTION)
 PARTITIONS = 4
 GOAL_RATE = 50_000  # events/s per worker, in memory
 GOAL_RATIO = 0.7  # flow / plain loop, in memory
@@ -374,6 +374,7 @@ def kafka_part(args: argparse.Namespace, log: Path, events: int, expected: dict[
                     training_topic=outputs[TRAINING],
                     deadletter_topic=outputs[DEAD_LETTER],
                     decisions_topic=outputs[DECISION],
+                    predictions_topic=outputs[PREDICTION],
                     shards=args.shards,
                     batch_size=args.batch_size,
                 )

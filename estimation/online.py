@@ -24,6 +24,7 @@ from features.columns import FEATURES
 
 _CATEGORICAL = {"category"}
 _RAW = {"hour_cn", "weekday_cn", "streamer_cold_start", "live_type"}  # small ranges: no log
+MAX_LOG = 20.0  # bound on a log amount or residual: keeps exp finite while SGD is still far off
 
 
 def to_x(features: tuple) -> dict[str, float]:
@@ -52,7 +53,9 @@ class OnlineGiftModel:
         )
         self.log_amount = compose.Pipeline(
             preprocessing.StandardScaler(),
-            linear_model.LinearRegression(optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0)),
+            linear_model.LinearRegression(
+                optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0), clip_gradient=1.0
+            ),
         )
         self.smearing = stats.Mean()
         self.early_seen: set[str] = set()  # clicks whose early label was ingested, until their final one
@@ -79,7 +82,8 @@ class OnlineGiftModel:
         if label["count"] and label["amount"] > 0:
             target = math.log1p(label["amount"])
             if kind == "final":
-                self.smearing.update(math.exp(target - self.log_amount.predict_one(x)))
+                residual = target - self.log_amount.predict_one(x)
+                self.smearing.update(math.exp(min(max(residual, -MAX_LOG), MAX_LOG)))
             self.log_amount.learn_one(x, target, w=weight)
 
     def predict_one(self, features: tuple) -> tuple[float, float, float]:
@@ -87,5 +91,6 @@ class OnlineGiftModel:
         x = to_x(features)
         p = self.gift.predict_proba_one(x).get(True, 0.0)
         factor = self.smearing.get() if self.smearing.n else 1.0
-        amount = max(math.expm1(self.log_amount.predict_one(x)) * factor, 0.0)
+        log_amount = min(max(self.log_amount.predict_one(x), 0.0), MAX_LOG)
+        amount = math.expm1(log_amount) * factor
         return p, amount, p * amount

@@ -21,6 +21,7 @@ FILE_OF_TOPIC = {  # default topic -> its Parquet copy
     "giftlive.labels": "labels.parquet",
     "giftlive.training": "training.parquet",
     "giftlive.deadletter": "deadletter.parquet",
+    "giftlive.predictions": "predictions.parquet",
 }
 
 

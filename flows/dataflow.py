@@ -24,6 +24,7 @@ from flows.kafka_io import (
     decision_message,
     label_message,
     partition_count,
+    prediction_message,
     raw_from_kafka,
     training_message,
 )
@@ -31,7 +32,7 @@ from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
 from flows.stage_logic import builder
-from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING
 from giftlive.stages.decision_stage import DecisionStage, decision_senders
 from giftlive.stages.decode import decode_batch
 from giftlive.stages.label_stage import LabelStage
@@ -77,7 +78,12 @@ def build_flow(
         partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
-    s_count, u_count, decide = settings.shards, settings.shards, settings.decisions
+    s_count, u_count, decide, online = (
+        settings.shards,
+        settings.shards,
+        settings.decisions,
+        settings.online_model,
+    )
     from_streamers = op.stateful_batch(
         "streamer_stage",
         to_streamers,
@@ -97,6 +103,7 @@ def build_flow(
                 settings.observe_ms,
                 decide,
                 settings.policy.history_rooms,
+                online,
             ),
             settings.snapshots,
         ),
@@ -106,7 +113,7 @@ def build_flow(
     from_corrector = op.stateful_batch(
         "label_stage",
         to_corrector,
-        builder(lambda _i: LabelStage(u_count, settings.window_ms, decide), settings.snapshots),
+        builder(lambda _i: LabelStage(u_count, settings.window_ms, decide, online), settings.snapshots),
     )
     labels = _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
     if decide:
@@ -121,6 +128,8 @@ def build_flow(
         _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
     if not decide:
         del sinks_out[DECISION]
+    if not online:
+        del sinks_out[PREDICTION]
     outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
     for kind, stream in outputs.items():
         _sink(kind, stream, settings, sinks)
@@ -146,7 +155,7 @@ def _value(keyed: tuple[str, Any]) -> Any:
 def _records(flow: Dataflow, name: str, items: Stream, collected: dict[str, list[Stream]]) -> Stream:
     """Split off the output records (dead letters, labels, training rows, decisions); return the packets."""
     records = op.branch(f"{name}_records", items, lambda kv: kv[0].startswith("!"))
-    for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION):
+    for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION, PREDICTION):
         chosen = op.filter(f"{name}_{kind[1:]}", records.trues, partial(_is_kind, kind))
         collected.setdefault(kind, []).append(chosen)
     return records.falses
@@ -169,12 +178,14 @@ _FILES = {
     LABEL: "labels.parquet",
     TRAINING: "training.parquet",
     DECISION: "decisions.parquet",
+    PREDICTION: "predictions.parquet",
 }
 _MESSAGES = {
     DEAD_LETTER: deadletter_message,
     LABEL: label_message,
     TRAINING: training_message,
     DECISION: decision_message,
+    PREDICTION: prediction_message,
 }
 
 
@@ -193,6 +204,7 @@ def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, An
             LABEL: settings.labels_topic,
             TRAINING: settings.training_topic,
             DECISION: settings.decisions_topic,
+            PREDICTION: settings.predictions_topic,
         }[kind]
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, _MESSAGES[kind]))
         op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], topic))

@@ -47,6 +47,10 @@ def decision_message(record: dict[str, Any]) -> KafkaSinkMessage:
     return KafkaSinkMessage(key=str(record["user_id"]).encode(), value=orjson.dumps(record))
 
 
+def prediction_message(record: dict[str, Any]) -> KafkaSinkMessage:
+    return KafkaSinkMessage(key=record["click_id"].encode(), value=orjson.dumps(record))
+
+
 def deadletter_message(record: dict[str, Any]) -> KafkaSinkMessage:
     """The raw bytes as they came, with the reason and origin in headers."""
     headers = [("reason", record["reason"].encode()), ("source", record["source"].encode())]

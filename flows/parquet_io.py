@@ -12,6 +12,7 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
 from allocator.records import DECISION_SCHEMA
+from estimation.records import PREDICTION_SCHEMA
 from features.columns import TRAINING_SCHEMA
 from giftlive.events import COLUMNS, encode, kafka_key
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord
@@ -144,6 +145,7 @@ OUTPUT_FILES: dict[str, pa.Schema] = {
     "labels.parquet": LABEL_SCHEMA,
     "deadletter.parquet": DEADLETTER_SCHEMA,
     "decisions.parquet": DECISION_SCHEMA,
+    "predictions.parquet": PREDICTION_SCHEMA,
 }
 
 

@@ -9,12 +9,13 @@ GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before event
 GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
 GIFTLIVE_WINDOW_S      label window W after each click (3600)
 GIFTLIVE_OBSERVE_S     provisional label points after the click, comma-separated seconds (60)
-GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER, DECISIONS (giftlive.events, ...)
+GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER, DECISIONS, PREDICTIONS
 GIFTLIVE_CAPACITY      allocations one streamer may hold at once (50; each is held 10 min of event time)
 GIFTLIVE_PAIR_CAP      allocations of one streamer to one user per hour (3)
 GIFTLIVE_EXPLORE       floor on the share of requests served a random cold-start room (0.1)
 GIFTLIVE_POLICY_SEED   seed of the allocator's draws (7): same seed and input, same decisions
 GIFTLIVE_DECISIONS     0: no decision stage (features, labels and the training table only; faster)
+GIFTLIVE_ONLINE_MODEL  0: no online gift model (no per-click predictions)
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.policy import PolicyConfig
-from giftlive.config import DEADLETTER_TOPIC, DECISIONS_TOPIC, EVENTS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC
+from giftlive.config import (
+    DEADLETTER_TOPIC,
+    DECISIONS_TOPIC,
+    EVENTS_TOPIC,
+    LABELS_TOPIC,
+    PREDICTIONS_TOPIC,
+    TRAINING_TOPIC,
+)
 from giftlive.errors import UserError
 
 
@@ -39,6 +47,7 @@ class FlowSettings:
     training_topic: str = TRAINING_TOPIC
     deadletter_topic: str = DEADLETTER_TOPIC
     decisions_topic: str = DECISIONS_TOPIC
+    predictions_topic: str = PREDICTIONS_TOPIC
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     shards: int = 4
     lateness_ms: int = 5_000
@@ -48,6 +57,7 @@ class FlowSettings:
     batch_size: int = 2_000
     snapshots: bool = True
     decisions: bool = True  # False: features, labels and the training table only (no impressions needed)
+    online_model: bool = True  # the label stage's online gift model and its per-click predictions
 
     def __post_init__(self) -> None:
         if self.events_path is None and self.bootstrap is None:
@@ -105,6 +115,8 @@ class FlowSettings:
             ),
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
             decisions=env.get("GIFTLIVE_DECISIONS", "1").strip() not in ("0", "false", "no"),
+            online_model=env.get("GIFTLIVE_ONLINE_MODEL", "1").strip() not in ("0", "false", "no"),
+            predictions_topic=env.get("GIFTLIVE_PREDICTIONS_TOPIC") or PREDICTIONS_TOPIC,
         )
 
 

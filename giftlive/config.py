@@ -9,6 +9,7 @@ DECISIONS_TOPIC = "giftlive.decisions"
 LABELS_TOPIC = "giftlive.labels"
 TRAINING_TOPIC = "giftlive.training"
 DEADLETTER_TOPIC = "giftlive.deadletter"
+PREDICTIONS_TOPIC = "giftlive.predictions"
 
 DEFAULT_PARTITIONS = 4  # a multiple of any worker count up to 4, the sizes we run here
 

@@ -12,7 +12,7 @@ from bytewax.testing import TestingSource, run_main
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.events import encode, kafka_key
-from giftlive.stages import DEAD_LETTER, DECISION, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord
 
 
@@ -38,6 +38,7 @@ class FlowOutput:
     labels: list[dict[str, Any]] = field(default_factory=list)
     dead: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
     def training_by_click(self) -> dict[str, dict[str, Any]]:
         return {row["click_id"]: row for row in self.training}
@@ -65,10 +66,14 @@ def run_flow(
     events: list[dict[str, Any] | bytes], partitions: int = 1, batch_size: int = 3, **settings: Any
 ) -> FlowOutput:
     """The dataflow over ``events`` with small source batches (so watermarks move many times)."""
-    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION)}
+    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION, PREDICTION)}
     config = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"), **settings)
     source = TestingSource(raw_records(events, partitions), batch_size=batch_size)
     run_main(build_flow(config, source=source, senders=partitions, sinks=sinks))
     return FlowOutput(
-        sinks[TRAINING].items, sinks[LABEL].items, sinks[DEAD_LETTER].items, sinks[DECISION].items
+        sinks[TRAINING].items,
+        sinks[LABEL].items,
+        sinks[DEAD_LETTER].items,
+        sinks[DECISION].items,
+        sinks[PREDICTION].items,
     )

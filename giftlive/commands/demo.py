@@ -24,6 +24,7 @@ from giftlive.config import (
     DEFAULT_PARTITIONS,
     EVENTS_TOPIC,
     LABELS_TOPIC,
+    PREDICTIONS_TOPIC,
     TRAINING_TOPIC,
 )
 from giftlive.errors import UserError
@@ -119,7 +120,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     report = convert(world, events, progress=True)
     print_report(report)
 
-    outputs = [DECISIONS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC]
+    outputs = [DECISIONS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC, PREDICTIONS_TOPIC]
     print("\n[4/8] replaying into Kafka")
     with broker_for(None) as bootstrap:
         print(f"broker: {bootstrap}")
@@ -168,8 +169,9 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
                 split=None,
                 bootstrap=100,
                 json=False,
-                predictions_out=out / "predictions.parquet",
+                predictions_out=out / "eval-predictions.parquet",
                 report=out / "eval.html",
+                online=flow_out / "predictions.parquet",
             )
         )
     except UserError as exc:  # a small custom world (--days) cannot fill the 7-7-7 split
@@ -190,7 +192,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     print(summarise_outputs(flow_out, decisions=False))
     print(
         f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/, models/, "
-        "predictions.parquet, eval.html, demo.log)"
+        "eval-predictions.parquet, eval.html, demo.log)"
     )
     print(f"  total time         {time.monotonic() - started:.0f}s")
     return 0 if topics.agree else 1

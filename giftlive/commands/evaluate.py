@@ -14,7 +14,8 @@ examples:
   giftlive eval ... --predictions-out runs/predictions.parquet
 
 Rows: the truth-EV reference (with --world: the synthetic world's expected amount of each click, load from
-the room's viewers at the click), direct raw, direct log and two-stage models. Columns: RevCap@1% (share of
+the room's viewers at the click), direct raw, direct log and two-stage models, and with --online the flow's
+online river model (its prediction at each click, before that click's labels). Columns: RevCap@1% (share of
 test revenue in the top 1% of clicks by predicted value) and nRevCap = RevCap / oracle, top-1% set capture,
 NDCG@100 (gain = amount), Spearman, PR-AUC, ROC-AUC, ECE (10 quantile bins) and log loss of P(gift) where the
 model has one, MAE of log1p amount on gifted clicks; bootstrap 95% intervals on RevCap@1% and on the
@@ -41,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=100, metavar="N", help="bootstrap resamples (100)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     parser.add_argument("--predictions-out", type=Path, metavar="PATH", help="one row per test click")
+    parser.add_argument(
+        "--online",
+        type=Path,
+        metavar="PATH",
+        help="the flow's predictions.parquet: adds the online river model (predicted at each click)",
+    )
     parser.add_argument(
         "--report",
         type=Path,
@@ -87,6 +94,8 @@ def run_eval(args: argparse.Namespace) -> int:
     models["two_stage"] = ModelScores(
         bundle.two_stage.predict(test.features), bundle.two_stage.p_gift(test.features)
     )
+    if args.online is not None:
+        models["online"] = _online_scores(args.online, test.ids)
     result = compare(test.amount, models, draws=args.bootstrap)
     if args.json:
         print(
@@ -129,3 +138,25 @@ def run_eval(args: argparse.Namespace) -> int:
         pq.write_table(pa.table(columns), args.predictions_out)
         print(f"predictions: {args.predictions_out}", file=sys.stderr)
     return 0
+
+
+def _online_scores(path: Path, click_ids: list[str]):  # -> ModelScores
+    """The flow's online predictions for ``click_ids``, in that order; a UserError if any is missing."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from evaluation.model_comparison import ModelScores
+    from giftlive.errors import UserError
+
+    try:
+        table = pq.read_table(path, columns=["click_id", "p_gift", "value"])
+    except OSError as exc:
+        raise UserError(f"cannot read the online predictions {path}: {exc}") from None
+    where = {click: i for i, click in enumerate(table["click_id"].to_pylist())}
+    missing = sum(1 for click in click_ids if click not in where)
+    if missing:
+        raise UserError(
+            f"{path} has no online prediction for {missing:,} test clicks: is it from the same run?"
+        )
+    rows = np.array([where[click] for click in click_ids])
+    return ModelScores(table["value"].to_numpy()[rows], table["p_gift"].to_numpy()[rows])

@@ -13,6 +13,7 @@ from giftlive.config import (
     DEFAULT_PARTITIONS,
     EVENTS_TOPIC,
     LABELS_TOPIC,
+    PREDICTIONS_TOPIC,
     TRAINING_TOPIC,
     bootstrap_from_env,
 )
@@ -28,6 +29,8 @@ examples:
 outputs (Parquet with --out; topics giftlive.decisions, .labels, .training, .deadletter with a broker):
   decisions.parquet   one per impression or click (an allocation request): the room chosen for the user
                       among the live rooms, its exact propensity, the caps hit, the streamer's load
+  predictions.parquet the online gift model's P(gift), amount and value for each click, made before any
+                      of that click's labels was learned
   training.parquet    one row per valid click: ids, features from strictly before the click, final label
   labels.parquet      provisional labels (<click>@60s, <click>@leave) with survival-corrected gift
                       probability, final labels (<click>@final) and orphan gifts (<gift>@orphan)
@@ -77,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--decisions-topic", default=DECISIONS_TOPIC, metavar="T", help=f"(default: {DECISIONS_TOPIC})"
     )
+    source.add_argument(
+        "--predictions-topic", default=PREDICTIONS_TOPIC, metavar="T", help=f"(default: {PREDICTIONS_TOPIC})"
+    )
     policy = parser.add_argument_group("allocation (allocator/policy.py has the rest)")
     policy.add_argument(
         "--capacity", type=int, default=50, metavar="N", help="allocations a streamer may hold at once (50)"
@@ -92,6 +98,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--explore", type=float, default=0.1, metavar="F", help="cold-start exploration floor, share (0.1)"
     )
     policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
+    policy.add_argument(
+        "--no-online-model",
+        action="store_true",
+        help="skip the online gift model (river) and its per-click predictions",
+    )
     policy.add_argument(
         "--no-decisions",
         action="store_true",
@@ -169,6 +180,8 @@ def _run(args: argparse.Namespace) -> int:
         observe_ms=observe_ms,
         snapshots=args.recovery is not None,
         decisions=not args.no_decisions,
+        online_model=not args.no_online_model,
+        predictions_topic=args.predictions_topic,
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(
@@ -183,6 +196,8 @@ def _run(args: argparse.Namespace) -> int:
         topics = [args.labels_topic, args.training_topic, args.deadletter_topic]
         if not args.no_decisions:
             topics.append(args.decisions_topic)
+        if not args.no_online_model:
+            topics.append(args.predictions_topic)
         ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
     if args.out is not None:
         clear_outputs(args.out)

@@ -3,7 +3,7 @@ decision stage.
 
 The Bytewax dataflow (flows/), the benchmark's plain loop and the tests all drive these same objects.
 Items between steps are ``(key, payload)`` pairs: a shard key and a Packet, or DEAD_LETTER / LABEL /
-TRAINING / DECISION and a list of records.
+TRAINING / DECISION / PREDICTION and a list of records.
 """
 
 from typing import Any, NamedTuple
@@ -12,6 +12,7 @@ DEAD_LETTER = "!dead"
 LABEL = "!label"
 TRAINING = "!training"
 DECISION = "!decision"
+PREDICTION = "!prediction"
 
 DECISION_STAGE_KEY = "d0"  # the one decision stage
 

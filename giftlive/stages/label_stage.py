@@ -1,12 +1,18 @@
 """Label stage: one key that merges every user shard's labels in event-time order and corrects them, so the
 survival model learns from all matured clicks (labels/label_corrector.py). The corrected labels go out, and
-in order to the decision stage, whose posteriors learn from them."""
+in order to the decision stage, whose posteriors learn from them.
+
+It also holds the online gift model (estimation/online.py): each click's features arrive as a click item,
+sorted before any label of its millisecond, so the model's prediction for a click (an output record) uses
+only labels from before it; the click's labels then teach the model, early ones soft, the final one hard."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, Packet
+from estimation.online import OnlineGiftModel
+from giftlive.events import EventType
+from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, PREDICTION, Packet
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import WatermarkMerge
 from labels.label_corrector import LabelCorrector
@@ -15,26 +21,42 @@ LABEL_STAGE_KEY = "l0"
 LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
 
 
+ONLINE_MODEL_NAME = "online-river.v1"
+
+
+def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
+    """A click's features for the online model, ordered like the click itself."""
+    return {"ts": click["ts"], "type": EventType.CLICK, "id": click["id"], "features": features}
+
+
 def label_item(label: dict[str, Any]) -> dict[str, Any]:
     """A label wrapped for the merge, which orders items by (ts, type, id)."""
     return {"ts": label["ts"], "type": LABEL_ITEM_TYPE, "id": label["label_id"], "label": label}
 
 
 class LabelStage:
-    __slots__ = ("decisions", "merge", "corrector")
+    __slots__ = ("decisions", "merge", "corrector", "online", "open_features")
 
-    def __init__(self, senders: int, window_ms: int, decisions: bool = True) -> None:
+    def __init__(self, senders: int, window_ms: int, decisions: bool = True, online: bool = True) -> None:
         self.decisions = decisions  # send corrected labels to the decision stage
         self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
+        self.online = OnlineGiftModel() if online else None
+        self.open_features: dict[str, tuple] = {}  # click -> features, until its final label
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(LABEL, [labels])`` in event-time order and a Packet of them for the decision stage (always: it
         carries the watermark); ``None`` means end of input."""
         released, dead = merge_packets(self.merge, packets, "label stage")
         correct = self.corrector.correct
-        labels = [correct(item["label"]) for item in released]
+        if self.online is None:
+            labels = [correct(item["label"]) for item in released]
+            predictions: list[dict[str, Any]] = []
+        else:
+            labels, predictions = self._with_online_model(released)
         out: list[tuple[str, Any]] = []
+        if predictions:
+            out.append((PREDICTION, predictions))
         if self.decisions:
             items = [label_item(label) for label in labels]
             out.append((DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items)))
@@ -46,3 +68,31 @@ class LabelStage:
 
     def on_eof(self) -> list[tuple[str, Any]]:
         return self.on_packets(None)
+
+    def _with_online_model(self, released: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+        """(corrected labels, the online model's predictions for the clicks), in event-time order."""
+        model, features, correct = self.online, self.open_features, self.corrector.correct
+        labels, predictions = [], []
+        for item in released:
+            if item["type"] == LABEL_ITEM_TYPE:
+                label = correct(item["label"])
+                labels.append(label)
+                click = label["click_id"]
+                if click in features:
+                    model.learn_label(features[click], label)
+                    if label["kind"] == "final":
+                        del features[click]
+                continue
+            features[item["id"]] = item["features"]
+            p, amount, value = model.predict_one(item["features"])
+            predictions.append(
+                {
+                    "click_id": item["id"],
+                    "ts": item["ts"],
+                    "p_gift": p,
+                    "amount_if_gift": amount,
+                    "value": value,
+                    "model": ONLINE_MODEL_NAME,
+                }
+            )
+        return labels, predictions

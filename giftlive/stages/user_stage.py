@@ -22,7 +22,7 @@ from giftlive.events import EventType, encode
 from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, TRAINING, Packet
 from giftlive.stages.decision_stage import request_item
 from giftlive.stages.decode import dead_letter
-from giftlive.stages.label_stage import LABEL_STAGE_KEY, label_item
+from giftlive.stages.label_stage import LABEL_STAGE_KEY, click_item, label_item
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
@@ -40,7 +40,7 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage:
-    __slots__ = ("index", "decision_sender", "history", "merge", "users", "labels", "next_sweep")
+    __slots__ = ("index", "decision_sender", "history", "online", "merge", "users", "labels", "next_sweep")
 
     def __init__(
         self,
@@ -51,8 +51,10 @@ class UserStage:
         observe_ms: tuple[int, ...] = DEFAULT_OBSERVE_MS,
         decisions: bool = True,
         history: int = PolicyConfig.history_rooms,
+        online: bool = True,
     ) -> None:
         self.index = index
+        self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
         self.decision_sender = 1 + senders + index if decisions else None  # decision_stage.decision_senders
         self.merge = WatermarkMerge(senders)
@@ -79,6 +81,7 @@ class UserStage:
         orphans: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         requests: list[dict[str, Any]] = []
+        clicks: list[dict[str, Any]] = []
         for ts, group in groupby(released, key=_TS):
             self._due(ts, labels, rows)
             group = list(group)
@@ -108,6 +111,8 @@ class UserStage:
                     if not book.open(event, segment_of(user_features, pair_features), row):
                         reason = f"duplicate: click id {event['id']!r} already has an open label window"
                         dead.append(dead_letter(reason, encode(event), f"user shard {self.index}"))
+                    elif self.online:
+                        clicks.append(click_item(event, row["features"]))
                 elif kind is EventType.GIFT:
                     orphan = book.credit(event)
                     if orphan is not None:
@@ -122,7 +127,7 @@ class UserStage:
         if watermark >= self.next_sweep:
             users.expire(watermark)
             self.next_sweep = watermark + sweep_interval(users.ttl_ms)
-        items = [label_item(label) for label in labels]
+        items = clicks + [label_item(label) for label in labels]
         out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
         if self.decision_sender is not None:
             out.append((DECISION_STAGE_KEY, Packet(0, self.decision_sender, watermark, requests)))

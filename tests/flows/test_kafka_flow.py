@@ -90,6 +90,7 @@ class Topics:
     training: str
     deadletter: str
     decisions: str
+    predictions: str
 
     def env(self) -> dict[str, str]:
         return {
@@ -98,11 +99,12 @@ class Topics:
             "GIFTLIVE_TRAINING_TOPIC": self.training,
             "GIFTLIVE_DEADLETTER_TOPIC": self.deadletter,
             "GIFTLIVE_DECISIONS_TOPIC": self.decisions,
+            "GIFTLIVE_PREDICTIONS_TOPIC": self.predictions,
         }
 
 
 def _topics(bootstrap: str, topic_name) -> Topics:
-    names = ("events", "labels", "training", "dead", "decisions")
+    names = ("events", "labels", "training", "dead", "decisions", "predictions")
     topics = Topics(*(topic_name(name) for name in names))
     ensure_topics(bootstrap, [getattr(topics, field) for field in Topics.__dataclass_fields__], partitions=4)
     return topics

@@ -12,7 +12,7 @@ from bytewax.testing import TestingSource, run_main
 
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
-from giftlive.stages import DEAD_LETTER, DECISION, LABEL, TRAINING
+from giftlive.stages import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
 from tests.flow_harness import CollectSink, raw_records, run_flow
 
 T0 = 1_746_374_400_000
@@ -48,7 +48,7 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     recovery = RecoveryConfig(str(tmp_path / "recovery"))
     records = raw_records(events)
     records.insert(len(records) // 2, TestingSource.ABORT())
-    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION)}
+    sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION, PREDICTION)}
     settings = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"))
     source = TestingSource(records, batch_size=10)
     for run in range(2):  # the first run aborts half-way; the second resumes from the last snapshot
@@ -67,3 +67,5 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     served = sum(d["live_id"] is not None for d in decisions.values())
     assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
     assert decisions == {d["decision_id"]: d for d in expected.decisions}
+    predictions = {p["click_id"]: p for p in sinks[PREDICTION].items}
+    assert len(predictions) == 300 and predictions == {p["click_id"]: p for p in expected.predictions}
