@@ -2,7 +2,8 @@
 
 1. In memory (one worker): the dataflow fed the event log's raw records by bytewax.testing.TestingSource,
    beside a plain Python loop that calls the same stage objects (decode_batch and the streamer, user, label
-   and decision stages) on the same batches, without and with the decision stage (GIFTLIVE_DECISIONS).
+   and decision stages) on the same batches: features and labels alone, then with the online model, then
+   with the decision stage too (GIFTLIVE_ONLINE_MODEL, GIFTLIVE_DECISIONS).
    The ratio is what Bytewax's routing, batching and bookkeeping cost. Both must emit the same number of
    labels, training rows, dead letters and decisions. Goals: >= 50,000 events/s per worker for features and
    labels (the flow of the training table), a ratio >= 0.7 for both. Records are loaded and encoded before
@@ -65,6 +66,11 @@ from giftlive.stages.user_stage import UserStage  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
 KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION, PREDICTION)
+FLOWS = (  # (name, online model, decision stage): the training-table flow first, then what each stage adds
+    ("features + labels", False, False),
+    ("... + online model", True, False),
+    ("... + decisions (the full flow)", True, True),
+)
 PARTITIONS = 4
 GOAL_RATE = 50_000  # events/s per worker, in memory
 GOAL_RATIO = 0.7  # flow / plain loop, in memory
@@ -159,16 +165,16 @@ class PlainLoop:
     ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
 
     def __init__(self, settings: FlowSettings) -> None:
-        n, decide = settings.shards, settings.decisions
+        n, decide, online = settings.shards, settings.decisions, settings.online_model
         self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
         self.keyed: dict[str, Any] = {}
         for i in range(n):
             self.keyed[f"s{i}"] = StreamerStage(i, 1, n, settings.ttl_ms, decide)
         for j in range(n):
             self.keyed[f"u{j}"] = UserStage(
-                j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide
+                j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide, online=online
             )
-        self.keyed["l0"] = LabelStage(n, settings.window_ms, decide)
+        self.keyed["l0"] = LabelStage(n, settings.window_ms, decide, online)
         if decide:
             self.keyed[DECISION_STAGE_KEY] = DecisionStage(decision_senders(n, n), settings.policy)
         self.counts = dict.fromkeys(KINDS, 0)
@@ -471,11 +477,11 @@ def main() -> int:
     )
     print(f"event log {log}: {events:,} events, batches of {args.batch_size:,}, {args.shards} shards")
 
-    rates: dict[bool, tuple[float, float]] = {}
-    for decisions in (False, True):
-        with_decisions = dataclasses.replace(settings, decisions=decisions)
-        print(f"{'with' if decisions else 'without'} the decision stage:")
-        rates[decisions], expected = in_memory_part(args, records, batches, with_decisions, events)
+    rates: dict[str, tuple[float, float]] = {}
+    for name, online, decisions in FLOWS:
+        print(f"{name}:")
+        variant = dataclasses.replace(settings, online_model=online, decisions=decisions)
+        rates[name], expected = in_memory_part(args, records, batches, variant, events)
 
     loop = PlainLoop(settings)  # untimed: the largest state, at the end of the log before end of stream
     for batch in batches[:-1]:
@@ -495,10 +501,10 @@ def main() -> int:
     w = 34
     print()
     print(f"{'in memory, 1 worker':{w}}{'events/s (median of ' + str(args.repeat) + ')':>28}")
-    for decisions, (flow_rate, plain_rate) in rates.items():
+    for name, (flow_rate, plain_rate) in rates.items():
         ratio = flow_rate / plain_rate
-        goal = f"   goal >= {GOAL_RATE:,}: {_check(flow_rate >= GOAL_RATE)}" if not decisions else ""
-        print(f"{'  features + labels' if not decisions else '  ... + decisions':{w}}")
+        goal = f"   goal >= {GOAL_RATE:,}: {_check(flow_rate >= GOAL_RATE)}" if name == FLOWS[0][0] else ""
+        print(f"{'  ' + name:{w}}")
         print(f"{'    bytewax flow':{w}}{flow_rate:>28,.0f}{goal}")
         print(f"{'    plain loop, same stages':{w}}{plain_rate:>28,.0f}")
         ok = _check(ratio >= GOAL_RATIO)

@@ -10,7 +10,8 @@
 
 Features are the training table's (features/columns.py): heavy-tailed counts and sums enter as log1p,
 missing values as 0 plus a missing flag, the category one-hot. ``learn_label`` is called with the click's
-feature tuple and each of its labels in event-time order; ``predict_one`` uses only what was learned before.
+features (``to_x`` of its tuple, converted once) and each of its labels in event-time order; ``predict_one``
+uses only what was learned before.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ class OnlineGiftModel:
         self.smearing = stats.Mean()
         self.early_seen: set[str] = set()  # clicks whose early label was ingested, until their final one
 
-    def learn_label(self, features: tuple, label: dict[str, Any]) -> None:
-        """One provisional or final label of a click (labels/records.py); orphans and later provisional
-        labels of a click are skipped."""
+    def learn_label(self, x: dict[str, float], label: dict[str, Any]) -> None:
+        """One provisional or final label of a click (labels/records.py) with the click's ``to_x`` features;
+        orphans and later provisional labels of a click are skipped."""
         kind, click = label["kind"], label["click_id"]
         if kind == "provisional":
             if click in self.early_seen or label["gift_prob"] is None:
@@ -74,7 +75,6 @@ class OnlineGiftModel:
             weight, q = 1.0, float(label["gift_prob"])
         else:
             return
-        x = to_x(features)
         if q > 0:
             self.gift.learn_one(x, True, w=weight * q)
         if q < 1:
@@ -86,9 +86,8 @@ class OnlineGiftModel:
                 self.smearing.update(math.exp(min(max(residual, -MAX_LOG), MAX_LOG)))
             self.log_amount.learn_one(x, target, w=weight)
 
-    def predict_one(self, features: tuple) -> tuple[float, float, float]:
-        """(P(gift), E[amount | gift], expected value) of a click."""
-        x = to_x(features)
+    def predict_one(self, x: dict[str, float]) -> tuple[float, float, float]:
+        """(P(gift), E[amount | gift], expected value) of a click with ``to_x`` features."""
         p = self.gift.predict_proba_one(x).get(True, 0.0)
         factor = self.smearing.get() if self.smearing.n else 1.0
         log_amount = min(max(self.log_amount.predict_one(x), 0.0), MAX_LOG)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from estimation.online import OnlineGiftModel
+from estimation.online import OnlineGiftModel, to_x
 from giftlive.events import EventType
 from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, PREDICTION, Packet
 from giftlive.stages.merge_input import merge_packets
@@ -42,7 +42,7 @@ class LabelStage:
         self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
         self.online = OnlineGiftModel() if online else None
-        self.open_features: dict[str, tuple] = {}  # click -> features, until its final label
+        self.open_features: dict[str, dict[str, float]] = {}  # click -> model features, until its final label
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(LABEL, [labels])`` in event-time order and a Packet of them for the decision stage (always: it
@@ -83,8 +83,8 @@ class LabelStage:
                     if label["kind"] == "final":
                         del features[click]
                 continue
-            features[item["id"]] = item["features"]
-            p, amount, value = model.predict_one(item["features"])
+            x = features[item["id"]] = to_x(item["features"])
+            p, amount, value = model.predict_one(x)
             predictions.append(
                 {
                     "click_id": item["id"],
