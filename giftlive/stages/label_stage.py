@@ -45,8 +45,8 @@ class LabelStage:
         self.open_features: dict[str, dict[str, float]] = {}  # click -> model features, until its final label
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """``(LABEL, [labels])`` in event-time order and a Packet of them for the decision stage (always: it
-        carries the watermark); ``None`` means end of input."""
+        """``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
+        carries the watermark) and ``(PREDICTION, [records])`` of the online model; ``None``: end of input."""
         released, dead = merge_packets(self.merge, packets, "label stage")
         correct = self.corrector.correct
         if self.online is None:
