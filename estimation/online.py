@@ -10,8 +10,8 @@
 
 Features are the training table's (features/columns.py): heavy-tailed counts and sums enter as log1p,
 missing values as 0 plus a missing flag, the category one-hot. ``learn_label`` is called with the click's
-features (``to_x`` of its tuple, converted once) and each of its labels in event-time order; ``predict_one``
-uses only what was learned before.
+input (``prepare``: converted and standardised once, at the click) and each of its labels in event-time
+order; ``predict_one`` uses only what was learned before.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from river import compose, linear_model, optim, preprocessing, stats
+from river import linear_model, optim, preprocessing, stats
 
 from features.columns import FEATURES
 
@@ -48,21 +48,28 @@ def to_x(features: tuple) -> dict[str, float]:
 class OnlineGiftModel:
     def __init__(self, early_weight: float = 0.5) -> None:
         self.early_weight = early_weight
-        self.gift = compose.Pipeline(
-            preprocessing.StandardScaler(),
-            linear_model.LogisticRegression(optimizer=optim.SGD(0.005), l2=1e-5),
-        )
-        self.log_amount = compose.Pipeline(
-            preprocessing.StandardScaler(),
-            linear_model.LinearRegression(
-                optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0), clip_gradient=1.0
-            ),
+        # One scaler for both models, updated once per click (not at every label): most of river's cost.
+        self.scaler = preprocessing.StandardScaler()
+        self.gift = linear_model.LogisticRegression(optimizer=optim.SGD(0.005), l2=1e-5)
+        self.log_amount = linear_model.LinearRegression(
+            optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0), clip_gradient=1.0
         )
         self.smearing = stats.Mean()
         self.early_seen: set[str] = set()  # clicks whose early label was ingested, until their final one
 
+    def prepare(self, features: tuple) -> dict[str, float]:
+        """A new click's model input: its features standardised, the scaler having learned them (features
+        only, never labels). Call once per click; keep the result for its labels."""
+        x = to_x(features)
+        self.scaler.learn_one(x)
+        return self.scaler.transform_one(x)
+
+    def scaled(self, features: tuple) -> dict[str, float]:
+        """Model input for a what-if click, without teaching the scaler."""
+        return self.scaler.transform_one(to_x(features))
+
     def learn_label(self, x: dict[str, float], label: dict[str, Any]) -> None:
-        """One provisional or final label of a click (labels/records.py) with the click's ``to_x`` features;
+        """One provisional or final label of a click (labels/records.py) with the click's ``prepare``d input;
         orphans and later provisional labels of a click are skipped."""
         kind, click = label["kind"], label["click_id"]
         if kind == "provisional":
@@ -87,7 +94,7 @@ class OnlineGiftModel:
             self.log_amount.learn_one(x, target, w=weight)
 
     def predict_one(self, x: dict[str, float]) -> tuple[float, float, float]:
-        """(P(gift), E[amount | gift], expected value) of a click with ``to_x`` features."""
+        """(P(gift), E[amount | gift], expected value) of a click from its ``prepare``d input."""
         p = self.gift.predict_proba_one(x).get(True, 0.0)
         factor = self.smearing.get() if self.smearing.n else 1.0
         log_amount = min(max(self.log_amount.predict_one(x), 0.0), MAX_LOG)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from estimation.online import OnlineGiftModel, to_x
+from estimation.online import OnlineGiftModel
 from giftlive.events import EventType
 from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, PREDICTION, Packet
 from giftlive.stages.merge_input import merge_packets
@@ -83,7 +83,7 @@ class LabelStage:
                     if label["kind"] == "final":
                         del features[click]
                 continue
-            x = features[item["id"]] = to_x(item["features"])
+            x = features[item["id"]] = model.prepare(item["features"])
             p, amount, value = model.predict_one(x)
             predictions.append(
                 {

@@ -34,13 +34,16 @@ def test_it_learns_who_gifts_and_how_much_from_final_labels():
         gifted = rng.random() < (0.3 if loyal else 0.02)
         amount = float(np.exp(rng.normal(4.0 if loyal else 1.0, 0.3))) if gifted else 0.0
         x = features(pair_gift_count=5 if loyal else 0, pair_gift_sum=500.0 if loyal else 0.0)
-        model.learn_label(to_x(x), label(f"c{i}", "final", float(gifted), amount))
-    p_loyal, amount_loyal, _ = model.predict_one(to_x(features(pair_gift_count=5, pair_gift_sum=500.0)))
-    p_new, amount_new, _ = model.predict_one(to_x(features()))
+        model.learn_label(model.prepare(x), label(f"c{i}", "final", float(gifted), amount))
+    p_loyal, amount_loyal, _ = model.predict_one(
+        model.scaled(features(pair_gift_count=5, pair_gift_sum=500.0))
+    )
+    p_new, amount_new, _ = model.predict_one(model.scaled(features()))
     assert p_loyal == pytest.approx(0.3, abs=0.05) and p_new == pytest.approx(0.02, abs=0.02)
     assert amount_loyal > 10 * amount_new
     scores = [
-        model.predict_one(to_x(features(pair_gift_count=c, pair_gift_sum=c * 100.0)))[2] for c in (0, 5)
+        model.predict_one(model.scaled(features(pair_gift_count=c, pair_gift_sum=c * 100.0)))[2]
+        for c in (0, 5)
     ]
     assert roc_auc([0, 1], scores) == 1.0
 
@@ -49,16 +52,17 @@ def test_soft_early_labels_count_once_per_click_and_alone_converge_to_their_prob
     model = OnlineGiftModel(early_weight=1.0)
     x = features(user_clicks=3)
     for i in range(5_000):
-        model.learn_label(to_x(x), label(f"c{i}", "provisional", 0.3))
+        model.learn_label(model.prepare(x), label(f"c{i}", "provisional", 0.3))
         model.learn_label(
-            to_x(x), label(f"c{i}", "provisional", 0.9)
+            model.scaled(x), label(f"c{i}", "provisional", 0.9)
         )  # a later point of the same click: skipped
-    assert model.predict_one(to_x(x))[0] == pytest.approx(0.3, abs=0.03)
+    assert model.predict_one(model.scaled(x))[0] == pytest.approx(0.3, abs=0.03)
     assert model.early_seen == {f"c{i}" for i in range(5_000)}
-    model.learn_label(to_x(x), label("c0", "final", 1.0, 20.0))
+    model.learn_label(model.prepare(x), label("c0", "final", 1.0, 20.0))
     assert "c0" not in model.early_seen
 
 
 def test_it_predicts_before_learning_anything():
-    p, amount, value = OnlineGiftModel().predict_one(to_x(features()))
+    model = OnlineGiftModel()
+    p, amount, value = model.predict_one(model.scaled(features()))
     assert 0 < p < 1 and amount > 0 and value == pytest.approx(p * amount)

@@ -3,7 +3,7 @@ millisecond) was learned, and learning from the labels moves later predictions."
 
 from __future__ import annotations
 
-from estimation.online import OnlineGiftModel, to_x
+from estimation.online import OnlineGiftModel
 from features.columns import FEATURES
 from tests.flow_harness import run_flow
 
@@ -37,7 +37,8 @@ def test_one_prediction_per_click_made_before_its_labels():
     rows = out.training_by_click()
     assert predictions.keys() == rows.keys() and len(predictions) == 200
     first = rows["c0"]
-    untrained = OnlineGiftModel().predict_one(to_x(tuple(first[name] for name in FEATURES)))
+    fresh = OnlineGiftModel()
+    untrained = fresh.predict_one(fresh.prepare(tuple(first[name] for name in FEATURES)))
     assert (predictions["c0"]["p_gift"], predictions["c0"]["amount_if_gift"]) == untrained[:2]
     # user 0 gifts every time: by the end the model tells them apart from the others
     late = [p for cid, p in predictions.items() if int(cid[1:]) >= 150]
