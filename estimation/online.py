@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from river import linear_model, optim, preprocessing, stats
+from river import compose, linear_model, optim, preprocessing, stats
 
 from features.columns import FEATURES
 
 _CATEGORICAL = {"category"}
 _RAW = {"hour_cn", "weekday_cn", "streamer_cold_start", "live_type"}  # small ranges: no log
 MAX_LOG = 20.0  # bound on a log amount or residual: keeps exp finite while SGD is still far off
+Prepared = tuple[dict[str, float], dict[str, float]]  # a click's model input: raw and standardised
 
 
 def to_x(features: tuple) -> dict[str, float]:
@@ -48,27 +49,32 @@ def to_x(features: tuple) -> dict[str, float]:
 class OnlineGiftModel:
     def __init__(self, early_weight: float = 0.5) -> None:
         self.early_weight = early_weight
-        # One scaler for both models, updated once per click (not at every label): most of river's cost.
+        # The gift model's scaler learns each click once (not at every label: that was most of river's
+        # cost); the amount model keeps its own, learned on gifted clicks only, whose features differ.
         self.scaler = preprocessing.StandardScaler()
         self.gift = linear_model.LogisticRegression(optimizer=optim.SGD(0.005), l2=1e-5)
-        self.log_amount = linear_model.LinearRegression(
-            optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0), clip_gradient=1.0
+        self.log_amount = compose.Pipeline(
+            preprocessing.StandardScaler(),
+            linear_model.LinearRegression(
+                optimizer=optim.SGD(0.01), intercept_init=math.log1p(10.0), clip_gradient=1.0
+            ),
         )
         self.smearing = stats.Mean()
         self.early_seen: set[str] = set()  # clicks whose early label was ingested, until their final one
 
-    def prepare(self, features: tuple) -> dict[str, float]:
-        """A new click's model input: its features standardised, the scaler having learned them (features
-        only, never labels). Call once per click; keep the result for its labels."""
+    def prepare(self, features: tuple) -> Prepared:
+        """A new click's model input: its features, raw and standardised, the gift scaler having learned
+        them (features only, never labels). Call once per click; keep the result for its labels."""
         x = to_x(features)
         self.scaler.learn_one(x)
-        return self.scaler.transform_one(x)
+        return x, self.scaler.transform_one(x)
 
-    def scaled(self, features: tuple) -> dict[str, float]:
+    def scaled(self, features: tuple) -> Prepared:
         """Model input for a what-if click, without teaching the scaler."""
-        return self.scaler.transform_one(to_x(features))
+        x = to_x(features)
+        return x, self.scaler.transform_one(x)
 
-    def learn_label(self, x: dict[str, float], label: dict[str, Any]) -> None:
+    def learn_label(self, prepared: Prepared, label: dict[str, Any]) -> None:
         """One provisional or final label of a click (labels/records.py) with the click's ``prepare``d input;
         orphans and later provisional labels of a click are skipped."""
         kind, click = label["kind"], label["click_id"]
@@ -82,10 +88,11 @@ class OnlineGiftModel:
             weight, q = 1.0, float(label["gift_prob"])
         else:
             return
+        x, standardised = prepared
         if q > 0:
-            self.gift.learn_one(x, True, w=weight * q)
+            self.gift.learn_one(standardised, True, w=weight * q)
         if q < 1:
-            self.gift.learn_one(x, False, w=weight * (1 - q))
+            self.gift.learn_one(standardised, False, w=weight * (1 - q))
         if label["count"] and label["amount"] > 0:
             target = math.log1p(label["amount"])
             if kind == "final":
@@ -93,9 +100,10 @@ class OnlineGiftModel:
                 self.smearing.update(math.exp(min(max(residual, -MAX_LOG), MAX_LOG)))
             self.log_amount.learn_one(x, target, w=weight)
 
-    def predict_one(self, x: dict[str, float]) -> tuple[float, float, float]:
+    def predict_one(self, prepared: Prepared) -> tuple[float, float, float]:
         """(P(gift), E[amount | gift], expected value) of a click from its ``prepare``d input."""
-        p = self.gift.predict_proba_one(x).get(True, 0.0)
+        x, standardised = prepared
+        p = self.gift.predict_proba_one(standardised).get(True, 0.0)
         factor = self.smearing.get() if self.smearing.n else 1.0
         log_amount = min(max(self.log_amount.predict_one(x), 0.0), MAX_LOG)
         amount = math.expm1(log_amount) * factor

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from estimation.online import OnlineGiftModel
+from estimation.online import OnlineGiftModel, Prepared
 from giftlive.events import EventType
 from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, PREDICTION, Packet
 from giftlive.stages.merge_input import merge_packets
@@ -42,7 +42,7 @@ class LabelStage:
         self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
         self.online = OnlineGiftModel() if online else None
-        self.open_features: dict[str, dict[str, float]] = {}  # click -> model features, until its final label
+        self.open_features: dict[str, Prepared] = {}  # click -> its model input, until its final label
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
