@@ -12,16 +12,23 @@ import pyarrow.parquet as pq
 
 from allocator.records import DECISION_SCHEMA
 from evaluation.decision_summary import DecisionSummary
+from giftlive.config import (
+    DEADLETTER_TOPIC,
+    DECISIONS_TOPIC,
+    LABELS_TOPIC,
+    PREDICTIONS_TOPIC,
+    TRAINING_TOPIC,
+)
 from replay.topic_reader import read_topic
 
 CHUNK = 65_536  # decisions decoded and tallied at a time
 
 FILE_OF_TOPIC = {  # default topic -> its Parquet copy
-    "giftlive.decisions": "decisions.parquet",
-    "giftlive.labels": "labels.parquet",
-    "giftlive.training": "training.parquet",
-    "giftlive.deadletter": "deadletter.parquet",
-    "giftlive.predictions": "predictions.parquet",
+    DECISIONS_TOPIC: "decisions.parquet",
+    LABELS_TOPIC: "labels.parquet",
+    TRAINING_TOPIC: "training.parquet",
+    DEADLETTER_TOPIC: "deadletter.parquet",
+    PREDICTIONS_TOPIC: "predictions.parquet",
 }
 
 
@@ -64,7 +71,7 @@ def read_outputs(bootstrap: str, files: Path, topics: list[str]) -> TopicOutputs
 
     for topic in topics:
         rows[topic] = pq.read_metadata(files / FILE_OF_TOPIC[topic]).num_rows
-        on_value = tally if topic == "giftlive.decisions" else None
+        on_value = tally if topic == DECISIONS_TOPIC else None
         records[topic] = read_topic(bootstrap, topic, rows[topic], on_value=on_value)
     tally()
     return TopicOutputs(records, rows, summary)
