@@ -9,6 +9,11 @@ Candidates: the ``top_rooms`` live rooms with the highest posterior value per ex
 revenue per viewer, ranked every ``rank_every_ms``), the live rooms of the user's ``history_rooms`` most
 recently active streamers, and each row's ``cold_rooms`` sampled live cold-start rooms (50 + 24 + 10 by
 default; a streamer rarely has two rooms live).
+
+The pair factor of the user's history streamers is the hand-set boost, or with ``pair_model`` "online" or
+"offline" a value model's lift (allocator/pair_lift.py). The model needs the request to carry the user's
+features and the pair features of its history, and the streamers' features: the latest seen on a click
+request of the streamer (computed strictly before that click), kept while the streamer has draws.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from allocator.draw_table import DrawTable
 from allocator.live_rooms import LiveRooms
 from allocator.load import AllocationLoad
+from allocator.pair_lift import ValueModel, pair_lifts
 from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig, add_candidates, choose_rows
 from allocator.posteriors import PosteriorBook
 from allocator.sample_round import SampleRound
@@ -34,7 +40,7 @@ _REQUEST_TYPES = {EventType.IMPRESSION: "impression", EventType.CLICK: "click"}
 
 def decision_id(request_id: str, config: PolicyConfig) -> str:
     """Deterministic: a rerun or a resumed run gives the same id, so consumers can drop duplicates."""
-    return f"{request_id}@{config.name}.v{config.version}"
+    return f"{request_id}@{config.label}.v{config.version}"
 
 
 class Allocator(CompactState):
@@ -51,10 +57,16 @@ class Allocator(CompactState):
         "round",
         "started",
         "next_sweep",
+        "value_model",
+        "streamer_features",
     )
 
-    def __init__(self, config: PolicyConfig | None = None) -> None:
+    def __init__(self, config: PolicyConfig | None = None, value_model: ValueModel | None = None) -> None:
         config = self.config = config or PolicyConfig()
+        # The pair lift's model: fixed (offline), or replaced by the label stage's snapshots (online); with
+        # a model policy and no model yet, history streamers get no factor.
+        self.value_model = value_model
+        self.streamer_features: dict[int, tuple] = {}  # streamer -> its features at its latest click
         self.rooms = LiveRooms()
         self.posteriors = PosteriorBook()
         self.draws = DrawTable(config.rows)
@@ -86,11 +98,18 @@ class Allocator(CompactState):
         if label["streamer_id"] in self.draws.slot_of:
             self.draws.relabelled.add(label["streamer_id"])
 
+    def use_model(self, model: ValueModel) -> None:
+        """From now on, pair lifts come from ``model`` (a snapshot of the online model)."""
+        self.value_model = model
+
     def decide(self, request: dict[str, Any]) -> dict[str, Any]:
         """The decision record for one request: a room, or none when every candidate is capped."""
         config = self.config
         now = request["ts"]
         user_id = request["user_id"]
+        features = request.get("streamer_features")
+        if features is not None:
+            self.streamer_features[request["streamer_id"]] = features
         if now >= self.next_sweep:
             self._sweep(now)
         rnd = self._round_at(now)
@@ -98,10 +117,10 @@ class Allocator(CompactState):
         load.advance(now)
         full = load.full
         pair_capped = load.capped_for(user_id, now)
-        hist_live, hist_streamers, gifts = self._history_rooms(rnd, request["history"])
+        hist_live, hist_streamers, factors = self._history_rooms(rnd, request)
         base = rnd.choices_under(full, config.explore_rows, self.rooms.streamer_of)
         row = zlib.crc32(request["id"].encode()) % config.rows
-        if not (rnd.base_chosen & pair_capped or rnd.shared.intersection(gifts)):
+        if not (rnd.base_chosen & pair_capped or rnd.shared.intersection(factors)):
             # No row's choice among the shared candidates is capped for this user and none of them is
             # boosted (blocking a candidate no row chose changes nothing): add the history rooms to them.
             top_capped, cold_capped = rnd.base_capped
@@ -114,7 +133,7 @@ class Allocator(CompactState):
             choices = base
             if hist_live:
                 values = self._values(rnd, hist_streamers)
-                capped = _adjust(values, hist_streamers, gifts, full, pair_capped, config)
+                capped = _adjust(values, hist_streamers, factors, full, pair_capped)
                 capacity_capped += capped[0]
                 frequency_capped += capped[1]
                 choices = add_candidates(base, np.array(hist_live, dtype=np.int64), values)
@@ -122,7 +141,7 @@ class Allocator(CompactState):
             streamers = rnd.top_streamers + hist_streamers
             values = np.concatenate((rnd.top_values, self._values(rnd, hist_streamers)))
             blocked = full | pair_capped
-            capacity_capped, frequency_capped = _adjust(values, streamers, gifts, full, pair_capped, config)
+            capacity_capped, frequency_capped = _adjust(values, streamers, factors, full, pair_capped)
             cold_values = rnd.cold_values
             cold_out = blocked & rnd.cold_sampled
             if cold_out:
@@ -159,7 +178,7 @@ class Allocator(CompactState):
             "load": 0 if streamer_id is None else held,
             "capacity_capped": capacity_capped,
             "frequency_capped": frequency_capped,
-            "policy": config.name,
+            "policy": config.label,
             "policy_version": config.version,
         }
 
@@ -175,23 +194,31 @@ class Allocator(CompactState):
         return draws.values[slots]
 
     def _history_rooms(
-        self, rnd: SampleRound, history: list[tuple[int, float]]
+        self, rnd: SampleRound, request: dict[str, Any]
     ) -> tuple[list[int], list[int], dict[int, float]]:
         """(live rooms of the user's history streamers not already in the top list, their streamers, the
-        user's gift sums to their streamers), for the first ``history_rooms`` live streamers of the
-        history (the user stage sends the most recent first)."""
+        pair factor of each streamer whose factor is not 1), for the first ``history_rooms`` live
+        streamers of the history (the user stage sends the most recent first)."""
         live_ids: list[int] = []
         streamers: list[int] = []
-        gifts: dict[int, float] = {}
+        factors: dict[int, float] = {}
+        history = request["history"]
         if not history:
-            return live_ids, streamers, gifts
-        by_streamer, top, left = self.rooms.by_streamer, rnd.top_set, self.config.history_rooms
-        for streamer_id, gift_sum in history:
+            return live_ids, streamers, factors
+        config = self.config
+        boost = config.pair_model == "boost"
+        pairs = request.get("pairs") or ()
+        lifted: list[tuple[int, tuple]] = []
+        by_streamer, top, left = self.rooms.by_streamer, rnd.top_set, config.history_rooms
+        for place, (streamer_id, gift_sum) in enumerate(history):
             rooms = by_streamer.get(streamer_id)
             if rooms is None:
                 continue
-            if gift_sum > 0:
-                gifts[streamer_id] = gift_sum
+            if boost:
+                if gift_sum > 0:
+                    factors[streamer_id] = config.boost(gift_sum)
+            elif pairs:
+                lifted.append((streamer_id, pairs[place]))
             for live_id in rooms:
                 if live_id not in top:
                     live_ids.append(live_id)
@@ -199,7 +226,17 @@ class Allocator(CompactState):
             left -= 1
             if not left:
                 break
-        return live_ids, streamers, gifts
+        if lifted and self.value_model is not None:
+            lifts = pair_lifts(
+                self.value_model,
+                request["ts"],
+                request["user_features"],
+                lifted,
+                self.streamer_features,
+                config.max_lift,
+            )
+            factors = {s: lift for (s, _), lift in zip(lifted, lifts, strict=True) if lift != 1.0}
+        return live_ids, streamers, factors
 
     def _round_at(self, now: int) -> SampleRound:
         config = self.config
@@ -262,19 +299,21 @@ class Allocator(CompactState):
                 self.round.block_room(live_id)
         self.posteriors.sweep(now)
         self.draws.forget(self.rooms.by_streamer)
+        if self.streamer_features:
+            live = self.rooms.by_streamer
+            self.streamer_features = {s: f for s, f in self.streamer_features.items() if s in live}
         self.next_sweep = now + SWEEP_EVERY_MS
 
 
 def _adjust(
     values: np.ndarray,
     streamers: list[int],
-    gifts: dict[int, float],
+    factors: dict[int, float],
     full: set[int],
     pair_capped: set[int],
-    config: PolicyConfig,
 ) -> tuple[int, int]:
-    """Boost the user's gifted streamers and block capped ones in ``values`` (rows of ``streamers``), in
-    place; returns (candidates at capacity, candidates at the user's frequency cap)."""
+    """Apply the pair factors and block capped streamers in ``values`` (rows of ``streamers``), in place;
+    returns (candidates at capacity, candidates at the user's frequency cap)."""
     capacity = frequency = 0
     for place, streamer in enumerate(streamers):
         if streamer in full:
@@ -283,6 +322,6 @@ def _adjust(
         elif streamer in pair_capped:
             values[place] = BLOCKED
             frequency += 1
-        elif streamer in gifts:
-            values[place] *= config.boost(gifts[streamer])
+        elif streamer in factors:
+            values[place] *= factors[streamer]
     return capacity, frequency

@@ -8,7 +8,10 @@ For every row of the round (allocator/sample_round.py):
     explore rows (the first ceil(explore · rows)): the row's first eligible sampled cold-start room
     other rows, or when no sampled cold-start room is eligible: the first maximum, over the eligible top
                rooms, then history rooms, then the row's cold-start sample, of
-               drawn value × (1 + pair_weight · log1p(user's gift sum to the streamer))
+               drawn value × pair factor
+    pair factor = 1 + pair_weight · log1p(user's gift sum to the streamer) with ``pair_model="boost"``, or
+               with "online" / "offline" the value model's lift for the user's history streamers
+               (allocator/pair_lift.py); 1 for streamers outside the user's history
 
 The request's row decides; the propensity of its room is the share of rows that chose the same room.
 """
@@ -21,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
+PAIR_MODELS = ("boost", "online", "offline")
 BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
 NO_ROOM = -1
 
@@ -44,10 +48,19 @@ class PolicyConfig:
     history_rooms: int = 24  # the user's most recently active streamers whose live rooms are candidates
     cold_rooms: int = 10  # sampled cold-start rooms per row
     cold_start_clicks: float = 10.0  # a streamer with less (decayed) labelled click mass is cold-start
+    pair_model: str = "boost"  # the pair factor: hand-set "boost", or the "online" / "offline" model's lift
+    max_lift: float = 10.0  # a model's pair lift is clipped to [1 / max_lift, max_lift]
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
             raise ValueError("explore must be in [0, 1]; rows, capacity and pair_cap >= 1")
+        if self.pair_model not in PAIR_MODELS:
+            raise ValueError(f"pair model {self.pair_model!r}: choose one of {', '.join(PAIR_MODELS)}")
+
+    @property
+    def label(self) -> str:
+        """The policy's name in decisions and their ids: the name, plus the model behind the pair factor."""
+        return self.name if self.pair_model == "boost" else f"{self.name}-{self.pair_model}"
 
     @property
     def explore_rows(self) -> int:

@@ -3,7 +3,8 @@
 1. In memory (one worker): the dataflow fed the event log's raw records by bytewax.testing.TestingSource,
    beside a plain Python loop that calls the same stage objects (decode_batch and the streamer, user, label
    and decision stages) on the same batches: features and labels alone, then with the online model, then
-   with the decision stage too (GIFTLIVE_ONLINE_MODEL, GIFTLIVE_DECISIONS).
+   with the decision stage too (GIFTLIVE_ONLINE_MODEL, GIFTLIVE_DECISIONS), then with the allocator's pair
+   factor from the online model (GIFTLIVE_ALLOCATOR_MODEL=online).
    The ratio is what Bytewax's routing, batching and bookkeeping cost. Both must emit the same number of
    labels, training rows, dead letters and decisions. Goals: >= 50,000 events/s per worker for features and
    labels (the flow of the training table), a ratio >= 0.7 for both. Records are loaded and encoded before
@@ -57,19 +58,18 @@ from flows.dataflow import build_flow  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
 from flows.runtime import tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
+from flows.stage_factory import StageFactory  # noqa: E402
 from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING  # noqa: E402
-from giftlive.stages.decision_stage import DecisionStage, decision_senders  # noqa: E402
 from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
-from giftlive.stages.label_stage import LabelStage  # noqa: E402
-from giftlive.stages.streamer_stage import StreamerStage  # noqa: E402
-from giftlive.stages.user_stage import UserStage  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
 KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION, PREDICTION)
-FLOWS = (  # (name, online model, decision stage): the training-table flow first, then what each stage adds
-    ("features + labels", False, False),
-    ("... + online model", True, False),
-    ("... + decisions (the full flow)", True, True),
+FLOWS = (  # (name, online model, decision stage, pair factor): the training-table flow first, then what
+    # each stage adds, then the allocator with the online model's pair lift instead of the hand-set boost
+    ("features + labels", False, False, "boost"),
+    ("... + online model", True, False, "boost"),
+    ("... + decisions (the full flow)", True, True, "boost"),
+    ("... with the online pair lift", True, True, "online"),
 )
 PARTITIONS = 4
 GOAL_RATE = 50_000  # events/s per worker, in memory
@@ -165,18 +165,17 @@ class PlainLoop:
     ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
 
     def __init__(self, settings: FlowSettings) -> None:
-        n, decide, online = settings.shards, settings.decisions, settings.online_model
+        n, decide = settings.shards, settings.decisions
         self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
         self.keyed: dict[str, Any] = {}
+        stages = StageFactory(settings, senders=1)
         for i in range(n):
-            self.keyed[f"s{i}"] = StreamerStage(i, 1, n, settings.ttl_ms, decide)
+            self.keyed[f"s{i}"] = stages.streamer(i)
         for j in range(n):
-            self.keyed[f"u{j}"] = UserStage(
-                j, n, settings.ttl_ms, settings.window_ms, settings.observe_ms, decide, online=online
-            )
-        self.keyed["l0"] = LabelStage(n, settings.window_ms, decide, online)
+            self.keyed[f"u{j}"] = stages.user(j)
+        self.keyed["l0"] = stages.label()
         if decide:
-            self.keyed[DECISION_STAGE_KEY] = DecisionStage(decision_senders(n, n), settings.policy)
+            self.keyed[DECISION_STAGE_KEY] = stages.decision()
         self.counts = dict.fromkeys(KINDS, 0)
 
     def _run(self, items: list[tuple[str, Any]], first: int = 0) -> None:
@@ -478,9 +477,10 @@ def main() -> int:
     print(f"event log {log}: {events:,} events, batches of {args.batch_size:,}, {args.shards} shards")
 
     rates: dict[str, tuple[float, float]] = {}
-    for name, online, decisions in FLOWS:
+    for name, online, decisions, pair_model in FLOWS:
         print(f"{name}:")
-        variant = dataclasses.replace(settings, online_model=online, decisions=decisions)
+        policy = dataclasses.replace(settings.policy, pair_model=pair_model)
+        variant = dataclasses.replace(settings, online_model=online, decisions=decisions, policy=policy)
         rates[name], expected = in_memory_part(args, records, batches, variant, events)
 
     loop = PlainLoop(settings)  # untimed: the largest state, at the end of the log before end of stream

@@ -60,12 +60,28 @@ def vocabulary(table: pa.Table) -> dict[str, list[str]]:
     }
 
 
+def _codes(values: list, vocab: list[str]) -> np.ndarray:
+    """A categorical column as float codes: the value's index in the vocabulary, NaN when unknown."""
+    codes = {value: i for i, value in enumerate(vocab)}
+    return np.array([codes.get(v, np.nan) for v in values], dtype=float)
+
+
+def feature_matrix(rows: list[tuple], vocab: dict[str, list[str]]) -> np.ndarray:
+    """FEATURES tuples (as the flow computes them) encoded exactly as ``clicks`` encodes the table."""
+    columns = []
+    for name, values in zip(FEATURES, zip(*rows, strict=True), strict=True):
+        if name in CATEGORICAL:
+            columns.append(_codes(list(values), vocab[name]))
+        else:
+            columns.append(np.array([np.nan if v is None else v for v in values], dtype=float))
+    return np.column_stack(columns)
+
+
 def clicks(table: pa.Table, vocab: dict[str, list[str]]) -> Clicks:
     columns = []
     for name in FEATURES:
         if name in CATEGORICAL:
-            codes = {value: i for i, value in enumerate(vocab[name])}
-            columns.append(np.array([codes.get(v, np.nan) for v in table[name].to_pylist()], dtype=float))
+            columns.append(_codes(table[name].to_pylist(), vocab[name]))
         else:
             columns.append(table[name].to_numpy(zero_copy_only=False).astype(float))
     amount = table["label_amount"].to_numpy().astype(float)

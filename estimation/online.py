@@ -17,8 +17,10 @@ order; ``predict_one`` uses only what was learned before.
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 from typing import Any
 
+import numpy as np
 from river import compose, linear_model, optim, preprocessing, stats
 
 from features.columns import FEATURES
@@ -99,6 +101,21 @@ class OnlineGiftModel:
                 residual = target - self.log_amount.predict_one(x)
                 self.smearing.update(math.exp(min(max(residual, -MAX_LOG), MAX_LOG)))
             self.log_amount.learn_one(x, target, w=weight)
+
+    def snapshot(self) -> OnlineGiftModel:
+        """An independent copy that predicts exactly as this model does now (for the decision stage), without
+        the bookkeeping of clicks still waiting for their final label."""
+        copy = OnlineGiftModel.__new__(OnlineGiftModel)
+        copy.early_weight = self.early_weight
+        copy.early_seen = set()
+        copy.scaler, copy.gift, copy.log_amount, copy.smearing = deepcopy(
+            (self.scaler, self.gift, self.log_amount, self.smearing)
+        )
+        return copy
+
+    def values(self, rows: list[tuple]) -> np.ndarray:
+        """Expected gift value of a what-if click with each FEATURES tuple (nothing is learned)."""
+        return np.array([self.predict_one(self.scaled(row))[2] for row in rows])
 
     def predict_one(self, prepared: Prepared) -> tuple[float, float, float]:
         """(P(gift), E[amount | gift], expected value) of a click from its ``prepare``d input."""

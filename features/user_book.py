@@ -44,6 +44,21 @@ class UserBook(CompactState):
             out.append((streamer_id, pair.gift_sum))
         return out
 
+    def history_features(
+        self, user_id: int, now_ms: int, limit: int
+    ) -> tuple[tuple, list[tuple[int, float]], list[tuple]]:
+        """(USER_FEATURES, ``streamers(...)``, the PAIR_FEATURES of each of those streamers) at ``now_ms``:
+        what a value model needs to score the user's history streamers."""
+        user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
+        if user is None:
+            return NO_USER_HISTORY, [], []
+        history = self.streamers(user_id, now_ms, limit)
+        return (
+            user.features(now_ms),
+            history,
+            [user.pairs[streamer_id].features(now_ms) for streamer_id, _ in history],
+        )
+
     def learn(self, event: dict[str, Any]) -> None:
         """Add a click, dwell or gift to its user's and pair's history; other types are ignored."""
         kind = event["type"]

@@ -31,13 +31,10 @@ from flows.kafka_io import (
 from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
+from flows.stage_factory import StageFactory
 from flows.stage_logic import builder
 from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING
-from giftlive.stages.decision_stage import DecisionStage, decision_senders
 from giftlive.stages.decode import decode_batch
-from giftlive.stages.label_stage import LabelStage
-from giftlive.stages.streamer_stage import StreamerStage
-from giftlive.stages.user_stage import UserStage
 from giftlive.stream_time import END_OF_TIME
 
 
@@ -78,52 +75,23 @@ def build_flow(
         partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
-    s_count, u_count, decide, online = (
-        settings.shards,
-        settings.shards,
-        settings.decisions,
-        settings.online_model,
-    )
+    decide, online = settings.decisions, settings.online_model
+    stages = StageFactory(settings, senders)
     from_streamers = op.stateful_batch(
-        "streamer_stage",
-        to_streamers,
-        builder(lambda i: StreamerStage(i, senders, u_count, settings.ttl_ms, decide), settings.snapshots),
+        "streamer_stage", to_streamers, builder(stages.streamer, settings.snapshots)
     )
     streamed = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
     to_users, rooms = _split_decider("streamed", streamed, decide)
-    from_users = op.stateful_batch(
-        "user_stage",
-        to_users,
-        builder(
-            lambda i: UserStage(
-                i,
-                s_count,
-                settings.ttl_ms,
-                settings.window_ms,
-                settings.observe_ms,
-                decide,
-                settings.policy.history_rooms,
-                online,
-            ),
-            settings.snapshots,
-        ),
-    )
+    from_users = op.stateful_batch("user_stage", to_users, builder(stages.user, settings.snapshots))
     labelled = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
     to_corrector, requests = _split_decider("labelled", labelled, decide)
-    from_corrector = op.stateful_batch(
-        "label_stage",
-        to_corrector,
-        builder(lambda _i: LabelStage(u_count, settings.window_ms, decide, online), settings.snapshots),
-    )
+    from_corrector = op.stateful_batch("label_stage", to_corrector, builder(stages.label, settings.snapshots))
     labels = _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
     if decide:
         from_decider = op.stateful_batch(
             "decision_stage",
             op.merge("to_decider", rooms, requests, labels),
-            builder(
-                lambda _i: DecisionStage(decision_senders(s_count, u_count), settings.policy),
-                settings.snapshots,
-            ),
+            builder(stages.decision, settings.snapshots),
         )
         _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
     if not decide:

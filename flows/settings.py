@@ -16,6 +16,9 @@ GIFTLIVE_EXPLORE       floor on the share of requests served a random cold-start
 GIFTLIVE_POLICY_SEED   seed of the allocator's draws (7): same seed and input, same decisions
 GIFTLIVE_DECISIONS     0: no decision stage (features, labels and the training table only; faster)
 GIFTLIVE_ONLINE_MODEL  0: no online gift model (no per-click predictions)
+GIFTLIVE_ALLOCATOR_MODEL  the allocator's pair factor: boost (hand-set, default), online (the online
+                       model's pair lift, snapshots every round) or offline (a trained bundle's lift)
+GIFTLIVE_MODEL_DIR     models written by `giftlive train` (bundle.json and LightGBM files)
 """
 
 from __future__ import annotations
@@ -58,8 +61,10 @@ class FlowSettings:
     snapshots: bool = True
     decisions: bool = True  # False: features, labels and the training table only (no impressions needed)
     online_model: bool = True  # the label stage's online gift model and its per-click predictions
+    model_dir: Path | None = None  # a trained bundle, for policy.pair_model == "offline"
 
     def __post_init__(self) -> None:
+        self._check_allocator_model()
         if self.events_path is None and self.bootstrap is None:
             raise UserError(
                 "no input: set GIFTLIVE_EVENTS to a Parquet event log or KAFKA_BOOTSTRAP to a broker"
@@ -73,6 +78,24 @@ class FlowSettings:
             )
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
+
+    def _check_allocator_model(self) -> None:
+        pair_model = self.policy.pair_model
+        if pair_model == "boost":
+            return
+        what = f"allocator model {pair_model!r} (--allocator-model / GIFTLIVE_ALLOCATOR_MODEL)"
+        if not self.decisions:
+            raise UserError(f"{what} needs the decision stage: drop --no-decisions / GIFTLIVE_DECISIONS=0")
+        if pair_model == "online" and not self.online_model:
+            raise UserError(
+                f"{what} needs the online model: drop --no-online-model / GIFTLIVE_ONLINE_MODEL=0"
+            )
+        if pair_model == "offline":
+            if self.model_dir is None:
+                raise UserError(f"{what} needs trained models: pass --model DIR / GIFTLIVE_MODEL_DIR")
+            from estimation.bundle import Bundle
+
+            Bundle.load(self.model_dir)  # a clear error now rather than inside a worker
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> FlowSettings:
@@ -91,6 +114,7 @@ class FlowSettings:
         observe_ms = parse_observe(observe, "GIFTLIVE_OBSERVE_S") if observe else (60_000,)
         events = env.get("GIFTLIVE_EVENTS", "").strip()
         out = env.get("GIFTLIVE_OUT", "").strip()
+        model_dir = env.get("GIFTLIVE_MODEL_DIR", "").strip()
         return cls(
             events_path=Path(events) if events else None,
             out_dir=Path(out) if out else None,
@@ -111,8 +135,10 @@ class FlowSettings:
                 pair_cap=number("GIFTLIVE_PAIR_CAP", 3),
                 explore=number("GIFTLIVE_EXPLORE", 0.1),
                 seed=number("GIFTLIVE_POLICY_SEED", 7),
-                where="GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE",
+                where="GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE / GIFTLIVE_ALLOCATOR_MODEL",
+                pair_model=env.get("GIFTLIVE_ALLOCATOR_MODEL", "").strip() or "boost",
             ),
+            model_dir=Path(model_dir) if model_dir else None,
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
             decisions=env.get("GIFTLIVE_DECISIONS", "1").strip() not in ("0", "false", "no"),
             online_model=env.get("GIFTLIVE_ONLINE_MODEL", "1").strip() not in ("0", "false", "no"),
@@ -120,10 +146,18 @@ class FlowSettings:
         )
 
 
-def policy_config(capacity: float, pair_cap: float, explore: float, seed: float, where: str) -> PolicyConfig:
+def policy_config(
+    capacity: float, pair_cap: float, explore: float, seed: float, where: str, pair_model: str = "boost"
+) -> PolicyConfig:
     """The allocator's settings, or a UserError naming the options they came from."""
     try:
-        return PolicyConfig(capacity=int(capacity), pair_cap=int(pair_cap), explore=explore, seed=int(seed))
+        return PolicyConfig(
+            capacity=int(capacity),
+            pair_cap=int(pair_cap),
+            explore=explore,
+            seed=int(seed),
+            pair_model=pair_model,
+        )
     except ValueError as exc:
         raise UserError(f"{where}: {exc}") from None
 

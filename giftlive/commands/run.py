@@ -99,6 +99,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
     policy.add_argument(
+        "--allocator-model",
+        choices=("boost", "online", "offline"),
+        default="boost",
+        help="pair factor on the user's history streamers: hand-set boost 1 + 0.5 log1p(gift sum) "
+        "(default), or a model's pair lift: the online river model (snapshots every 10 min of event time) "
+        "or the offline LightGBM models of --model",
+    )
+    policy.add_argument(
+        "--model",
+        type=Path,
+        metavar="DIR",
+        help="models written by `giftlive train` (for --allocator-model offline; its two-stage model)",
+    )
+    policy.add_argument(
         "--no-online-model",
         action="store_true",
         help="skip the online gift model (river) and its per-click predictions",
@@ -171,8 +185,10 @@ def _run(args: argparse.Namespace) -> int:
             args.pair_cap,
             args.explore,
             args.policy_seed,
-            "--capacity / --pair-cap / --explore",
+            "--capacity / --pair-cap / --explore / --allocator-model",
+            args.allocator_model,
         ),
+        model_dir=args.model,
         shards=args.shards,
         lateness_ms=int(args.lateness * 1000),
         ttl_ms=int(args.ttl_hours * 3_600_000),

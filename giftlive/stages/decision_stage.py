@@ -1,9 +1,10 @@
 """Decision stage: one key that merges room events (from the streamer shards), allocation requests (from the
 user shards) and corrected labels (from the label stage) in event-time order, and answers every request.
 
-In one millisecond the order is: room starts, requests, room ends, labels. So a request sees a room that
-starts in its millisecond and one that ends in it, but no label of its millisecond: the posteriors it is
-decided on hold only labels from strictly before it.
+In one millisecond the order is: online model snapshots, room starts, requests, room ends, labels. So a
+request sees a room that starts in its millisecond and one that ends in it, but no label of its millisecond:
+the posteriors it is decided on hold only labels from strictly before it. A snapshot stamped t holds only
+what the label stage learned from items strictly before t.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from allocator.allocator import Allocator
+from allocator.pair_lift import ValueModel
 from allocator.policy import PolicyConfig
 from giftlive.events import EventType
 from giftlive.stages import DEAD_LETTER, DECISION, Packet
-from giftlive.stages.label_stage import LABEL_ITEM_TYPE
+from giftlive.stages.label_stage import LABEL_ITEM_TYPE, MODEL_ITEM_TYPE
 from giftlive.stages.merge_input import merge_packets
 from giftlive.stream_time import WatermarkMerge
 
@@ -25,23 +27,39 @@ def decision_senders(streamer_shards: int, user_shards: int) -> int:
     return 1 + streamer_shards + user_shards
 
 
-def request_item(event: dict[str, Any], history: list[tuple[int, float]]) -> dict[str, Any]:
-    """An impression or click as a request, with the user's (streamer, gift sum) history before it."""
-    return {
+def request_item(
+    event: dict[str, Any],
+    history: list[tuple[int, float]],
+    user_features: tuple | None = None,
+    pairs: list[tuple] | None = None,
+) -> dict[str, Any]:
+    """An impression or click as a request, with the user's (streamer, gift sum) history before it; for a
+    value model's pair lift also the user's features, the history's pair features and, on a click, the
+    clicked streamer's features (all from strictly before the request)."""
+    item = {
         "ts": event["ts"],
         "type": event["type"],
         "id": event["id"],
         "user_id": event["user_id"],
         "history": history,
     }
+    if user_features is not None:
+        item["user_features"] = user_features
+        item["pairs"] = pairs
+        if "streamer_features" in event:
+            item["streamer_id"] = event["streamer_id"]
+            item["streamer_features"] = event["streamer_features"]
+    return item
 
 
 class DecisionStage:
     __slots__ = ("merge", "allocator")
 
-    def __init__(self, senders: int, config: PolicyConfig | None = None) -> None:
+    def __init__(
+        self, senders: int, config: PolicyConfig | None = None, value_model: ValueModel | None = None
+    ) -> None:
         self.merge = WatermarkMerge(senders)
-        self.allocator = Allocator(config)
+        self.allocator = Allocator(config, value_model)
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(DECISION, [decisions])`` and ``(DEAD_LETTER, [records])``; ``None`` means end of input."""
@@ -52,6 +70,8 @@ class DecisionStage:
             kind = item["type"]
             if kind == LABEL_ITEM_TYPE:
                 allocator.learn_label(item["label"])
+            elif kind == MODEL_ITEM_TYPE:
+                allocator.use_model(item["model"])
             elif kind is EventType.ROOM_START:
                 allocator.start_room(item)
             elif kind is EventType.ROOM_END:

@@ -19,6 +19,7 @@ from labels.label_corrector import LabelCorrector
 
 LABEL_STAGE_KEY = "l0"
 LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
+MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
 
 
 ONLINE_MODEL_NAME = "online-river.v1"
@@ -29,36 +30,64 @@ def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
     return {"ts": click["ts"], "type": EventType.CLICK, "id": click["id"], "features": features}
 
 
+def model_item(stamp: int, model: OnlineGiftModel) -> dict[str, Any]:
+    """A snapshot of the online model that learned from every item strictly before ``stamp``."""
+    return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
+
+
 def label_item(label: dict[str, Any]) -> dict[str, Any]:
     """A label wrapped for the merge, which orders items by (ts, type, id)."""
     return {"ts": label["ts"], "type": LABEL_ITEM_TYPE, "id": label["label_id"], "label": label}
 
 
 class LabelStage:
-    __slots__ = ("decisions", "merge", "corrector", "online", "open_features")
+    __slots__ = (
+        "decisions",
+        "merge",
+        "corrector",
+        "online",
+        "open_features",
+        "snapshot_every",
+        "next_snapshot",
+    )
 
-    def __init__(self, senders: int, window_ms: int, decisions: bool = True, online: bool = True) -> None:
+    def __init__(
+        self,
+        senders: int,
+        window_ms: int,
+        decisions: bool = True,
+        online: bool = True,
+        snapshot_every_ms: int | None = None,
+    ) -> None:
         self.decisions = decisions  # send corrected labels to the decision stage
         self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
         self.online = OnlineGiftModel() if online else None
         self.open_features: dict[str, Prepared] = {}  # click -> its model input, until its final label
+        # Send the decision stage a snapshot of the online model at every multiple of this (event time);
+        # see _snapshots for why the decisions then do not depend on how the stream was batched.
+        self.snapshot_every = snapshot_every_ms if online and decisions else None
+        self.next_snapshot: int | None = None
 
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
         carries the watermark) and ``(PREDICTION, [records])`` of the online model; ``None``: end of input."""
         released, dead = merge_packets(self.merge, packets, "label stage")
         correct = self.corrector.correct
+        snapshots: list[dict[str, Any]] = []
         if self.online is None:
             labels = [correct(item["label"]) for item in released]
             predictions: list[dict[str, Any]] = []
         else:
-            labels, predictions = self._with_online_model(released)
+            labels, predictions = self._with_online_model(released, snapshots)
         out: list[tuple[str, Any]] = []
         if predictions:
             out.append((PREDICTION, predictions))
         if self.decisions:
             items = [label_item(label) for label in labels]
+            if self.snapshot_every is not None:
+                self._snapshot_to(self.merge.released_to, snapshots)
+                items.extend(snapshots)
             out.append((DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items)))
         if labels:
             out.append((LABEL, labels))
@@ -69,11 +98,22 @@ class LabelStage:
     def on_eof(self) -> list[tuple[str, Any]]:
         return self.on_packets(None)
 
-    def _with_online_model(self, released: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
-        """(corrected labels, the online model's predictions for the clicks), in event-time order."""
+    def _with_online_model(
+        self, released: list[dict[str, Any]], snapshots: list[dict[str, Any]]
+    ) -> tuple[list[dict], list[dict]]:
+        """(corrected labels, the online model's predictions for the clicks), in event-time order; model
+        snapshots due before an item are appended to ``snapshots``."""
         model, features, correct = self.online, self.open_features, self.corrector.correct
         labels, predictions = [], []
+        every = self.snapshot_every
         for item in released:
+            if every is not None:
+                ts = item["ts"]
+                if self.next_snapshot is not None and ts >= self.next_snapshot:
+                    snapshots.append(model_item(self.next_snapshot, model.snapshot()))
+                    self.next_snapshot = None
+                if self.next_snapshot is None:
+                    self.next_snapshot = ts // every * every + every
             if item["type"] == LABEL_ITEM_TYPE:
                 label = correct(item["label"])
                 labels.append(label)
@@ -96,3 +136,16 @@ class LabelStage:
                 }
             )
         return labels, predictions
+
+    def _snapshot_to(self, watermark: int, snapshots: list[dict[str, Any]]) -> None:
+        """The snapshot due at the next multiple, when the input has passed it with no item at or after it.
+
+        Why decisions do not depend on batching: a snapshot stamped s holds exactly the items before s, and
+        no item lies between s and the next snapshot's round; so a request at t always decides with what
+        was learned from the items before t's round, however the input was cut into batches."""
+        due = self.next_snapshot
+        if due is None or watermark <= due:
+            return
+        snapshots.append(model_item(due, self.online.snapshot()))
+        every = self.snapshot_every
+        self.next_snapshot = max(due + every, -(-watermark // every) * every)

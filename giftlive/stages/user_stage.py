@@ -40,7 +40,17 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage:
-    __slots__ = ("index", "decision_sender", "history", "online", "merge", "users", "labels", "next_sweep")
+    __slots__ = (
+        "index",
+        "decision_sender",
+        "history",
+        "pair_features",
+        "online",
+        "merge",
+        "users",
+        "labels",
+        "next_sweep",
+    )
 
     def __init__(
         self,
@@ -52,8 +62,10 @@ class UserStage:
         decisions: bool = True,
         history: int = PolicyConfig.history_rooms,
         online: bool = True,
+        pair_features: bool = False,
     ) -> None:
         self.index = index
+        self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
         self.decision_sender = 1 + senders + index if decisions else None  # decision_stage.decision_senders
@@ -90,8 +102,14 @@ class UserStage:
                 if (
                     kind is EventType.IMPRESSION or kind is EventType.CLICK
                 ) and self.decision_sender is not None:
-                    history = users.streamers(event["user_id"], ts, self.history)
-                    requests.append(request_item(event, history))
+                    if self.pair_features:
+                        user_features, history, pairs = users.history_features(
+                            event["user_id"], ts, self.history
+                        )
+                        requests.append(request_item(event, history, user_features, pairs))
+                    else:
+                        history = users.streamers(event["user_id"], ts, self.history)
+                        requests.append(request_item(event, history))
                 if kind is EventType.CLICK:
                     user_features, pair_features = users.features(event["user_id"], event["streamer_id"], ts)
                     row = {

@@ -5,6 +5,7 @@ world's truth EV on the test days, bad input is refused with one clear line."""
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 from bytewax.testing import run_main
 
+from allocator.policy import PolicyConfig
 from estimation.bundle import Bundle
 from estimation.dataset import clicks, read_table
 from estimation.split import split_masks
+from evaluation.decision_audit import audit_decisions
+from features.columns import FEATURES
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
+from flows.stage_factory import StageFactory
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -119,3 +124,29 @@ def test_eval_scores_every_model_beside_the_truth_on_the_test_days(table: Path, 
     )
     assert text.returncode == 0 and "two_stage" in text.stdout and "RevCap@1%" in text.stdout
     assert page.read_text().count("<svg") == 4
+
+
+def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path):
+    """--allocator-model offline: the bundle scores the pair lifts; it encodes the flow's feature tuples
+    exactly as training encoded the table, and the decision stage snapshots its directory, not the models."""
+    models = tmp_path / "models"
+    assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
+    config = PolicyConfig(pair_model="offline")
+    events = table.parent.parent / "events.parquet"
+    settings = FlowSettings(events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models)
+    run_main(build_flow(settings))
+    decisions = pq.read_table(tmp_path / "flow" / "decisions.parquet").to_pylist()
+    audit = audit_decisions(decisions, events, config)
+    assert audit.ok, audit.problems
+    assert {d["policy"] for d in decisions} == {"thompson-capped-offline"}
+
+    rows = read_table(table).slice(0, 500)
+    tuples = list(zip(*(rows[name].to_pylist() for name in FEATURES), strict=True))
+    stage = StageFactory(settings, senders=1).decision()
+    bundle = Bundle.load(models)
+    expected = bundle.two_stage.predict(clicks(rows, bundle.vocabulary).features)
+    assert np.allclose(stage.allocator.value_model.values(tuples), expected)
+    blob = pickle.dumps(stage)
+    without = pickle.dumps(StageFactory(FlowSettings(events_path=events, out_dir=tmp_path), 1).decision())
+    assert len(blob) - len(without) < 1_000  # no LightGBM model inside
+    assert np.allclose(pickle.loads(blob).allocator.value_model.values(tuples), expected)

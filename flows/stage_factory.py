@@ -1,0 +1,54 @@
+"""The stage objects of one flow, built from its settings: one place for the dataflow and the benchmark's
+plain loop, so both run exactly the same stages."""
+
+from __future__ import annotations
+
+from flows.settings import FlowSettings
+from giftlive.stages.decision_stage import DecisionStage, decision_senders
+from giftlive.stages.label_stage import LabelStage
+from giftlive.stages.streamer_stage import StreamerStage
+from giftlive.stages.user_stage import UserStage
+
+
+class StageFactory:
+    def __init__(self, settings: FlowSettings, senders: int) -> None:
+        self.settings = settings
+        self.senders = senders  # partitions of the input: the streamer stage's senders
+
+    @property
+    def model_lift(self) -> bool:
+        """The allocator scores pair lifts with a value model (its requests need pair features)."""
+        return self.settings.decisions and self.settings.policy.pair_model != "boost"
+
+    def streamer(self, index: int) -> StreamerStage:
+        s = self.settings
+        return StreamerStage(index, self.senders, s.shards, s.ttl_ms, s.decisions)
+
+    def user(self, index: int) -> UserStage:
+        s = self.settings
+        return UserStage(
+            index,
+            s.shards,
+            s.ttl_ms,
+            s.window_ms,
+            s.observe_ms,
+            s.decisions,
+            s.policy.history_rooms,
+            s.online_model,
+            pair_features=self.model_lift,
+        )
+
+    def label(self, _index: int = 0) -> LabelStage:
+        s = self.settings
+        every = s.policy.round_ms if s.policy.pair_model == "online" else None
+        return LabelStage(s.shards, s.window_ms, s.decisions, s.online_model, snapshot_every_ms=every)
+
+    def decision(self, _index: int = 0) -> DecisionStage:
+        s = self.settings
+        value_model = None
+        if s.policy.pair_model == "offline":
+            from estimation.offline_value import OfflineValue  # LightGBM only when asked for
+
+            assert s.model_dir is not None
+            value_model = OfflineValue(s.model_dir)
+        return DecisionStage(decision_senders(s.shards, s.shards), s.policy, value_model)
