@@ -3,6 +3,8 @@ the next ``test`` days are held out. On KuaiLive (2025-05-04 ... 05-24) 7,7,7 is
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
 from giftlive.errors import UserError
@@ -36,3 +38,15 @@ def split_masks(
                 f"{int(day.max()) - start + 1} UTC days from its first click"
             )
     return masks  # type: ignore[return-value]
+
+
+def describe_split(click_ts: np.ndarray, days: tuple[int, int, int]) -> str:
+    """'train 2025-05-04..05-10, validation 05-11..05-17, test 05-18..05-24 (UTC days)': to check a split
+    against the seed research's dates."""
+    start = int(np.asarray(click_ts).min()) // DAY_MS
+    parts, first = [], start
+    for name, count in zip(("train", "validation", "test"), days, strict=True):
+        lo, hi = (datetime.fromtimestamp(d * 86_400, UTC) for d in (first, first + count - 1))
+        parts.append(f"{name} {lo:%Y-%m-%d}..{hi:%m-%d}")
+        first += count
+    return ", ".join(parts) + " (UTC days)"

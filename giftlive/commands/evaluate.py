@@ -66,7 +66,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
     from estimation.bundle import Bundle
     from estimation.dataset import clicks, read_table
-    from estimation.split import parse_split, split_masks
+    from estimation.split import describe_split, parse_split, split_masks
     from evaluation.html_report import render
     from evaluation.model_comparison import ModelScores, compare, format_comparison
     from features.columns import FEATURES
@@ -77,7 +77,11 @@ def run_eval(args: argparse.Namespace) -> int:
     data = clicks(table, bundle.vocabulary)
     _, _, test_mask = split_masks(data.click_ts, days)
     test = data.take(test_mask)
-    print(f"scoring {len(test.ids):,} test clicks with the models in {args.models}", file=sys.stderr)
+    print(
+        f"scoring {len(test.ids):,} test clicks with the models in {args.models}; "
+        f"split: {describe_split(data.click_ts, days)}",
+        file=sys.stderr,
+    )
     models: dict[str, ModelScores] = {}
     if args.world is not None:
         from replay.synth.truth import GroundTruth

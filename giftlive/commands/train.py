@@ -43,7 +43,7 @@ def run_train(args: argparse.Namespace) -> int:
     from estimation.bundle import Bundle
     from estimation.dataset import clicks, read_table, vocabulary
     from estimation.gbm import Direct, TwoStage
-    from estimation.split import parse_split, split_masks
+    from estimation.split import describe_split, parse_split, split_masks
     from evaluation.metrics import ece, pr_auc, revcap, revcap_oracle
 
     days = parse_split(args.split)
@@ -61,7 +61,8 @@ def run_train(args: argparse.Namespace) -> int:
             )
     print(
         f"table {args.table}: {len(data.ids):,} clicks; train {len(train.ids):,}, "
-        f"validation {len(valid.ids):,}, test {int(test_mask.sum()):,} (held out)",
+        f"validation {len(valid.ids):,}, test {int(test_mask.sum()):,} (held out)\n"
+        f"split: {describe_split(data.click_ts, days)}",
         file=sys.stderr,
     )
     models = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,16 +37,23 @@ def _giftlive(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The training table of a KuaiLive-format directory (a world's CSV files alone, no truth), made by the
+    documented command, as on the real dataset: `giftlive run --events DIR --out OUT --no-decisions`."""
     base = tmp_path_factory.mktemp("train")
-    world, events = base / "world", base / "events.parquet"
+    world, kuailive = base / "world", base / "kuailive"
     assert (
         _giftlive(
             "data", "synth", "--out", str(world), "--users", "500", "--streamers", "4000", "--days", "5"
         ).returncode
         == 0
     )
-    assert _giftlive("data", "convert", str(world), "--out", str(events)).returncode == 0
-    run_main(build_flow(FlowSettings(events_path=events, out_dir=base / "flow", decisions=False)))
+    kuailive.mkdir()
+    for csv in world.glob("*.csv"):
+        shutil.copy(csv, kuailive / csv.name)
+    done = _giftlive(
+        "run", "--events", str(kuailive), "--out", str(base / "flow"), "--no-decisions", "--no-online-model"
+    )
+    assert done.returncode == 0, done.stderr
     return base / "flow" / "training.parquet"
 
 
@@ -132,7 +140,7 @@ def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path)
     models = tmp_path / "models"
     assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
     config = PolicyConfig(pair_model="offline")
-    events = table.parent.parent / "events.parquet"
+    events = table.parent.parent / "kuailive" / "events.parquet"  # converted by `giftlive run`
     settings = FlowSettings(events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models)
     run_main(build_flow(settings))
     decisions = pq.read_table(tmp_path / "flow" / "decisions.parquet").to_pylist()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from bytewax.run import cli_main
 from bytewax.testing import run_main
 
 from allocator.policy import PolicyConfig
@@ -52,6 +53,16 @@ def test_online_lift_decisions_do_not_depend_on_batching(log: Path, tmp_path: Pa
     big = _decisions(log, tmp_path / "big", online, batch_size=50_000)
     small = _decisions(log, tmp_path / "small", online, batch_size=97)
     assert big == small
+
+
+def test_online_lift_decisions_are_the_same_with_two_workers(log: Path, tmp_path: Path):
+    """The model snapshots cross from the label stage's worker to the decision stage's, pickled."""
+    online = dataclasses.replace(CONFIG, pair_model="online")
+    one = _decisions(log, tmp_path / "one", online)
+    settings = FlowSettings(events_path=log, out_dir=tmp_path / "two", policy=online, shards=4)
+    cli_main(build_flow(settings), workers_per_process=2)
+    two = pq.read_table(tmp_path / "two" / "decisions.parquet").sort_by("decision_id").to_pylist()
+    assert one == two
 
 
 def test_model_policies_refuse_what_they_cannot_run(tmp_path: Path):

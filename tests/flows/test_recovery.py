@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.testing import TestingSource, run_main
 
+from allocator.policy import PolicyConfig
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.stages import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
@@ -39,9 +41,12 @@ def _events() -> list[dict]:
     return sorted(events, key=lambda e: e["ts"])
 
 
-def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
+@pytest.mark.parametrize("pair_model", ["boost", "online"])
+def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path, pair_model: str):
+    """With the online pair lift, the decision stage's model snapshot is in its state too."""
     events = _events()
-    expected = run_flow(events, batch_size=10)
+    policy = PolicyConfig(pair_model=pair_model)
+    expected = run_flow(events, batch_size=10, policy=policy)
 
     (tmp_path / "recovery").mkdir()
     init_db_dir(tmp_path / "recovery", 1)
@@ -49,7 +54,7 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     records = raw_records(events)
     records.insert(len(records) // 2, TestingSource.ABORT())
     sinks = {kind: CollectSink() for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION, PREDICTION)}
-    settings = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"))
+    settings = FlowSettings(events_path=Path("in-memory"), out_dir=Path("unused"), policy=policy)
     source = TestingSource(records, batch_size=10)
     for run in range(2):  # the first run aborts half-way; the second resumes from the last snapshot
         flow = build_flow(settings, source=source, senders=1, sinks=sinks)
@@ -67,5 +72,6 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path):
     served = sum(d["live_id"] is not None for d in decisions.values())
     assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
     assert decisions == {d["decision_id"]: d for d in expected.decisions}
+    assert all(d["policy"] == policy.label for d in decisions.values())
     predictions = {p["click_id"]: p for p in sinks[PREDICTION].items}
     assert len(predictions) == 300 and predictions == {p["click_id"]: p for p in expected.predictions}
