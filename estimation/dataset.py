@@ -15,6 +15,7 @@ from features.columns import FEATURES, TRAINING_COLUMNS
 from giftlive.errors import UserError
 
 CATEGORICAL = ("category",)
+_CATEGORICAL_COLUMNS = [i for i, name in enumerate(FEATURES) if name in CATEGORICAL]
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,10 @@ def _codes(values: list, vocab: list[str]) -> np.ndarray:
 
 def feature_matrix(rows: list[tuple], vocab: dict[str, list[str]]) -> np.ndarray:
     """FEATURES tuples (as the flow computes them) encoded exactly as ``clicks`` encodes the table."""
-    columns = []
-    for name, values in zip(FEATURES, zip(*rows, strict=True), strict=True):
-        if name in CATEGORICAL:
-            columns.append(_codes(list(values), vocab[name]))
-        else:
-            columns.append(np.array([np.nan if v is None else v for v in values], dtype=float))
-    return np.column_stack(columns)
+    cells = np.array(rows, dtype=object).reshape(len(rows), len(FEATURES))
+    for column in _CATEGORICAL_COLUMNS:
+        cells[:, column] = _codes(cells[:, column].tolist(), vocab[FEATURES[column]])
+    return cells.astype(float)  # None -> NaN
 
 
 def clicks(table: pa.Table, vocab: dict[str, list[str]]) -> Clicks:
