@@ -13,7 +13,7 @@ default; a streamer rarely has two rooms live).
 The pair factor of the user's history streamers is the hand-set boost, or with ``pair_model`` "online" or
 "offline" a value model's lift (allocator/pair_lift.py). The model needs the request to carry the user's
 features and the pair features of its history, and the streamers' features: the latest seen on a click
-request of the streamer (computed strictly before that click), kept while the streamer has draws.
+request of the streamer (computed strictly before that click), kept while the streamer has a live room.
 """
 
 from __future__ import annotations
@@ -143,6 +143,9 @@ class Allocator(CompactState):
             blocked = full | pair_capped
             capacity_capped, frequency_capped = _adjust(values, streamers, factors, full, pair_capped)
             cold_values = rnd.cold_values
+            for streamer in factors.keys() & rnd.cold_sampled:  # every copy of a streamer has its factor
+                lifted = (rnd.cold_streamers == streamer) & (cold_values >= 0)
+                cold_values = np.where(lifted, cold_values * factors[streamer], cold_values)
             cold_out = blocked & rnd.cold_sampled
             if cold_out:
                 mask = np.isin(rnd.cold_streamers, list(cold_out))

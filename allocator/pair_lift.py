@@ -53,4 +53,5 @@ def pair_lifts(
     values = model.values(rows)
     with_pair, without = values[0::2], values[1::2]
     lift = np.divide(with_pair, without, out=np.ones_like(with_pair), where=without > 0)
+    lift = np.nan_to_num(lift, nan=1.0)  # a model that cannot say gives no lift
     return np.clip(lift, 1.0 / max_lift, max_lift).tolist()

@@ -50,17 +50,22 @@ class PolicyConfig:
     cold_start_clicks: float = 10.0  # a streamer with less (decayed) labelled click mass is cold-start
     pair_model: str = "boost"  # the pair factor: hand-set "boost", or the "online" / "offline" model's lift
     max_lift: float = 10.0  # a model's pair lift is clipped to [1 / max_lift, max_lift]
+    model_tag: str = ""  # names the trained models behind an "offline" pair factor (their fingerprint)
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
             raise ValueError("explore must be in [0, 1]; rows, capacity and pair_cap >= 1")
         if self.pair_model not in PAIR_MODELS:
             raise ValueError(f"pair model {self.pair_model!r}: choose one of {', '.join(PAIR_MODELS)}")
+        if self.max_lift < 1:
+            raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 
     @property
     def label(self) -> str:
         """The policy's name in decisions and their ids: the name, plus the model behind the pair factor."""
-        return self.name if self.pair_model == "boost" else f"{self.name}-{self.pair_model}"
+        if self.pair_model == "boost":
+            return self.name
+        return "-".join(part for part in (self.name, self.pair_model, self.model_tag) if part)
 
     @property
     def explore_rows(self) -> int:

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from bytewax.testing import run_main  # noqa: E402
 from flow_throughput import synthetic_log  # noqa: E402
 
-from allocator.policy import PolicyConfig  # noqa: E402
+from allocator.policy import PAIR_MODELS, PolicyConfig  # noqa: E402
 from estimation.split import parse_split, split_masks  # noqa: E402
 from evaluation.metrics import bootstrap_ci  # noqa: E402
 from flows.dataflow import build_flow  # noqa: E402
@@ -42,14 +42,16 @@ from flows.settings import FlowSettings  # noqa: E402
 from giftlive.commands.train import run_train  # noqa: E402
 from replay.synth.truth import GroundTruth  # noqa: E402
 
-PAIR_MODELS = ("boost", "online", "offline")
 WIDTHS = (12, 15, 11, 22, 15, 9)
 
 
 def run_flow(events: Path, out: Path, pair_model: str, models: Path | None) -> tuple[float, list[dict]]:
     """(seconds, decisions sorted by request) of the flow with this pair factor."""
     settings = FlowSettings(
-        events_path=events, out_dir=out, policy=PolicyConfig(pair_model=pair_model), model_dir=models
+        events_path=events,
+        out_dir=out,
+        policy=PolicyConfig(pair_model=pair_model),
+        model_dir=models if pair_model == "offline" else None,
     )
     started = time.monotonic()
     run_main(build_flow(settings))
@@ -97,7 +99,9 @@ def main() -> int:
             run_train(argparse.Namespace(table=table, split=args.split, out=models))
 
     baseline = results["boost"][1]
-    test = split_masks(np.array([d["ts"] for d in baseline]), days)[2]
+    first_click = pq.read_table(args.cache / "boost" / "training.parquet", columns=["click_ts"])["click_ts"]
+    start = int(first_click.to_numpy().min())  # the test days are the ones `giftlive train` held out
+    test = split_masks(np.array([d["ts"] for d in baseline]), days, start)[2]
     base_values = truth_values(truth, baseline)[test]
     base_rooms = [d["streamer_id"] for d, keep in zip(baseline, test, strict=True) if keep]
     print(f"\n{int(test.sum()):,} requests on the {days[2]} test days")

@@ -4,6 +4,7 @@ exactly what was trained and refuse what it cannot read."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,3 +80,13 @@ class Bundle:
             vocabulary=manifest["vocabulary"],
             meta=meta,
         )
+
+
+def fingerprint(directory: Path) -> str:
+    """A short hash of a saved bundle's files: names the models in decision ids and tells a resumed run
+    whether the models on disk are still the ones it started with."""
+    digest = hashlib.sha256()
+    for name in ["bundle.json", *sorted(_FILES.values())]:
+        path = directory / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:10]

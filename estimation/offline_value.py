@@ -1,7 +1,8 @@
 """A trained bundle (``giftlive train``) as the allocator's value function: expected gift value of clicks.
 
-It pickles as its directory and model name, so the decision stage's snapshots stay small and a resumed run
-reloads the models from disk (deploying a retrained bundle is a restart)."""
+It pickles as its directory, model name and the bundle's fingerprint, so the decision stage's snapshots stay
+small; a resumed run reloads the models from disk and refuses a bundle that changed since (a retrained
+bundle is a new run: its decisions carry another policy name)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from estimation.bundle import Bundle
+from estimation.bundle import Bundle, fingerprint
 from estimation.dataset import feature_matrix
 from giftlive.errors import UserError
 
@@ -20,8 +21,9 @@ class OfflineValue:
     def __init__(self, directory: Path, model: str = "two_stage") -> None:
         if model not in MODELS:
             raise UserError(f"offline model {model!r}: choose one of {', '.join(MODELS)}")
-        self.directory = Path(directory)
+        self.directory = Path(directory).resolve()
         self.model = model
+        self.fingerprint = fingerprint(self.directory)
         self._load()
 
     def _load(self) -> None:
@@ -29,18 +31,20 @@ class OfflineValue:
         self.vocabulary = bundle.vocabulary
         self.predictor = getattr(bundle, self.model)
 
-    @property
-    def name(self) -> str:
-        return f"offline-{self.model}"
-
     def values(self, rows: list[tuple]) -> np.ndarray:
         """Expected gift value of a click with each FEATURES tuple."""
         return self.predictor.predict(feature_matrix(rows, self.vocabulary))
 
     def __getstate__(self) -> dict:
-        return {"directory": str(self.directory), "model": self.model}
+        return {"directory": str(self.directory), "model": self.model, "fingerprint": self.fingerprint}
 
     def __setstate__(self, state: dict) -> None:
         self.directory = Path(state["directory"])
         self.model = state["model"]
+        self.fingerprint = state["fingerprint"]
+        if fingerprint(self.directory) != self.fingerprint:
+            raise UserError(
+                f"the snapshot was made with other models than {self.directory} now holds (bundle "
+                f"{self.fingerprint}): put those back, or start from an empty recovery directory"
+            )
         self._load()

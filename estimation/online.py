@@ -105,13 +105,11 @@ class OnlineGiftModel:
     def snapshot(self) -> OnlineGiftModel:
         """An independent copy that predicts exactly as this model does now (for the decision stage), without
         the bookkeeping of clicks still waiting for their final label."""
-        copy = OnlineGiftModel.__new__(OnlineGiftModel)
-        copy.early_weight = self.early_weight
-        copy.early_seen = set()
-        copy.scaler, copy.gift, copy.log_amount, copy.smearing = deepcopy(
-            (self.scaler, self.gift, self.log_amount, self.smearing)
-        )
-        return copy
+        early_seen, self.early_seen = self.early_seen, set()
+        try:
+            return deepcopy(self)
+        finally:
+            self.early_seen = early_seen
 
     def values(self, rows: list[tuple]) -> np.ndarray:
         """Expected gift value of a what-if click with each FEATURES tuple (nothing is learned)."""

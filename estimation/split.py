@@ -24,11 +24,12 @@ def parse_split(text: str) -> tuple[int, int, int]:
 
 
 def split_masks(
-    click_ts: np.ndarray, days: tuple[int, int, int]
+    click_ts: np.ndarray, days: tuple[int, int, int], start_ms: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(train, validation, test) boolean masks over the clicks, by UTC day from the table's first day."""
+    """(train, validation, test) boolean masks over the clicks, by UTC day from the table's first day (or
+    from ``start_ms``'s day: to split other records, such as decisions, on the days a table was split)."""
     day = np.asarray(click_ts) // DAY_MS
-    start = int(day.min())
+    start = int(day.min()) if start_ms is None else start_ms // DAY_MS
     bounds = np.cumsum([start, *days])
     masks = tuple((day >= lo) & (day < hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True))
     for name, mask in zip(("train", "validation", "test"), masks, strict=True):

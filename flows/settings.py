@@ -24,7 +24,7 @@ GIFTLIVE_MODEL_DIR     models written by `giftlive train` (bundle.json and Light
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from allocator.policy import PolicyConfig
@@ -81,6 +81,8 @@ class FlowSettings:
 
     def _check_allocator_model(self) -> None:
         pair_model = self.policy.pair_model
+        if self.model_dir is not None and pair_model != "offline":
+            raise UserError("--model / GIFTLIVE_MODEL_DIR is used by --allocator-model offline only; add it")
         if pair_model == "boost":
             return
         what = f"allocator model {pair_model!r} (--allocator-model / GIFTLIVE_ALLOCATOR_MODEL)"
@@ -93,9 +95,11 @@ class FlowSettings:
         if pair_model == "offline":
             if self.model_dir is None:
                 raise UserError(f"{what} needs trained models: pass --model DIR / GIFTLIVE_MODEL_DIR")
-            from estimation.bundle import Bundle
+            from estimation.bundle import Bundle, fingerprint
 
             Bundle.load(self.model_dir)  # a clear error now rather than inside a worker
+            tagged = replace(self.policy, model_tag=fingerprint(self.model_dir))
+            object.__setattr__(self, "policy", tagged)  # decisions name the models they came from
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> FlowSettings:

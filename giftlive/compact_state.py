@@ -15,5 +15,11 @@ class CompactState:
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __setstate__(self, state: tuple) -> None:
+        if len(state) != len(self.__slots__):
+            raise RuntimeError(
+                f"a snapshot of {type(self).__name__} holds {len(state)} fields, this GiftLive's has "
+                f"{len(self.__slots__)}: it was written by another version; start from an empty recovery "
+                "directory (or resume with the version that wrote it)"
+            )
         for name, value in zip(self.__slots__, state, strict=True):
             setattr(self, name, value)

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from allocator.policy import PAIR_MODELS, PolicyConfig
 from giftlive.config import (
     DEADLETTER_TOPIC,
     DECISIONS_TOPIC,
@@ -100,11 +101,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
     policy.add_argument(
         "--allocator-model",
-        choices=("boost", "online", "offline"),
+        choices=PAIR_MODELS,
         default="boost",
-        help="pair factor on the user's history streamers: hand-set boost 1 + 0.5 log1p(gift sum) "
-        "(default), or a model's pair lift: the online river model (snapshots every 10 min of event time) "
-        "or the offline LightGBM models of --model",
+        help=f"pair factor on the user's history streamers: hand-set boost 1 + {PolicyConfig.pair_weight} "
+        "log1p(gift sum) (default), or a model's pair lift: the online river model (snapshots every "
+        f"{PolicyConfig.round_ms // 60_000} min of event time) or the offline LightGBM models of --model",
     )
     policy.add_argument(
         "--model",

@@ -65,7 +65,7 @@ class LabelStage:
         self.online = OnlineGiftModel() if online else None
         self.open_features: dict[str, Prepared] = {}  # click -> its model input, until its final label
         # Send the decision stage a snapshot of the online model at every multiple of this (event time);
-        # see _snapshots for why the decisions then do not depend on how the stream was batched.
+        # see _snapshot_to for why the decisions then do not depend on how the stream was batched.
         self.snapshot_every = snapshot_every_ms if online and decisions else None
         self.next_snapshot: int | None = None
 

@@ -10,11 +10,13 @@ import pytest
 
 from allocator.allocator import Allocator
 from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig, add_candidates, choose_rows
+from features.columns import FEATURES
 from giftlive.events import EventType
 
 MIN = 60_000
 LEVELS = np.array([BLOCKED, 0.0, 0.5, 1.0, 2.0])  # few value levels, so ties are common
 T0 = 1_746_374_400_000
+PAIR_CLICKS = FEATURES.index("pair_clicks")
 
 
 def room(live: int, streamer: int, ts: int = T0 - 1, end: bool = False) -> dict:
@@ -160,3 +162,32 @@ def test_a_user_capped_on_a_shared_choice_takes_the_full_computation():
     second = allocator.decide(request("b", 1, T0 + 1))
     assert first["live_id"] == 1 and second["live_id"] == 2 and second["frequency_capped"] == 1
     assert second["propensity"] == 1.0  # the only eligible room
+
+
+class PairMattersLittle:
+    """A value model for which any shared history makes a click worth a tenth (lift 0.1)."""
+
+    def values(self, rows: list[tuple]) -> np.ndarray:
+        return np.array([0.1 if row[PAIR_CLICKS] else 1.0 for row in rows])
+
+
+def test_a_models_lift_applies_to_every_copy_of_a_streamer_among_the_candidates():
+    """A cold-start streamer in the user's history is also in the rows' cold samples: a lift below 1 must
+    lower both copies, or the unlifted cold copy would win where the history copy lost."""
+    config = PolicyConfig(explore=0, capacity=10**6, pair_cap=10**6, top_rooms=1, pair_model="online")
+    allocator = allocator_with({1: 7, 2: 100}, config, s7=(20, 100, 20.0))  # 100: cold, in every sample
+    allocator.use_model(PairMattersLittle())
+    pair = (5, 60.0, 0, 0.0, 0.0, None, 30.0)
+    user = tuple(0 for name in FEATURES if name.startswith("user_"))
+
+    def share_of_cold(with_history: bool) -> float:
+        chosen = []
+        for i in range(400):
+            ask = request(f"{with_history}{i}", i, history=[(100, 0.0)] if with_history else None)
+            ask |= {"user_features": user, "pairs": [pair] if with_history else []}
+            chosen.append(allocator.decide(ask)["streamer_id"] == 100)
+        return float(np.mean(chosen))
+
+    alone, with_history = share_of_cold(False), share_of_cold(True)
+    assert alone > 0.05  # the cold streamer's draws beat the incumbent in some rows
+    assert with_history < alone / 2

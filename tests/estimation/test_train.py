@@ -17,7 +17,7 @@ import pytest
 from bytewax.testing import run_main
 
 from allocator.policy import PolicyConfig
-from estimation.bundle import Bundle
+from estimation.bundle import Bundle, fingerprint
 from estimation.dataset import clicks, read_table
 from estimation.split import split_masks
 from evaluation.decision_audit import audit_decisions
@@ -25,6 +25,7 @@ from features.columns import FEATURES
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from flows.stage_factory import StageFactory
+from giftlive.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,18 +136,24 @@ def test_eval_scores_every_model_beside_the_truth_on_the_test_days(table: Path, 
 
 
 def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path):
-    """--allocator-model offline: the bundle scores the pair lifts; it encodes the flow's feature tuples
-    exactly as training encoded the table, and the decision stage snapshots its directory, not the models."""
+    """--allocator-model offline: the bundle scores the pair lifts (the choices move); it encodes the flow's
+    feature tuples exactly as training encoded the table; the decision stage snapshots its directory and
+    fingerprint, not the models, and refuses to resume on other models."""
     models = tmp_path / "models"
     assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
     config = PolicyConfig(pair_model="offline")
     events = table.parent.parent / "kuailive" / "events.parquet"  # converted by `giftlive run`
     settings = FlowSettings(events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models)
     run_main(build_flow(settings))
-    decisions = pq.read_table(tmp_path / "flow" / "decisions.parquet").to_pylist()
+    decisions = pq.read_table(tmp_path / "flow" / "decisions.parquet").sort_by("request_id").to_pylist()
     audit = audit_decisions(decisions, events, config)
     assert audit.ok, audit.problems
-    assert {d["policy"] for d in decisions} == {"thompson-capped-offline"}
+    tag = fingerprint(models)
+    assert {d["policy"] for d in decisions} == {f"thompson-capped-offline-{tag}"} == {settings.policy.label}
+    run_main(build_flow(FlowSettings(events_path=events, out_dir=tmp_path / "boost")))
+    boosted = pq.read_table(tmp_path / "boost" / "decisions.parquet").sort_by("request_id").to_pylist()
+    changed = sum(a["live_id"] != b["live_id"] for a, b in zip(boosted, decisions, strict=True))
+    assert changed > len(decisions) // 200
 
     rows = read_table(table).slice(0, 500)
     tuples = list(zip(*(rows[name].to_pylist() for name in FEATURES), strict=True))
@@ -158,3 +165,6 @@ def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path)
     without = pickle.dumps(StageFactory(FlowSettings(events_path=events, out_dir=tmp_path), 1).decision())
     assert len(blob) - len(without) < 1_000  # no LightGBM model inside
     assert np.allclose(pickle.loads(blob).allocator.value_model.values(tuples), expected)
+    assert _giftlive("train", "--table", str(table), "--split", "2,2,1", "--out", str(models)).returncode == 0
+    with pytest.raises(UserError, match="other models"):
+        pickle.loads(blob)

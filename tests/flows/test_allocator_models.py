@@ -77,3 +77,7 @@ def test_model_policies_refuse_what_they_cannot_run(tmp_path: Path):
         FlowSettings(events_path=log, out_dir=tmp_path, policy=offline)
     with pytest.raises(UserError, match="no trained models"):
         FlowSettings(events_path=log, out_dir=tmp_path, policy=offline, model_dir=tmp_path)
+    with pytest.raises(UserError, match="offline only"):
+        FlowSettings(events_path=log, out_dir=tmp_path, policy=online, model_dir=tmp_path)
+    with pytest.raises(ValueError, match="max_lift"):
+        PolicyConfig(pair_model="online", max_lift=0.5)

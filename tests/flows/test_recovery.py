@@ -73,5 +73,8 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path, pai
     assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
     assert decisions == {d["decision_id"]: d for d in expected.decisions}
     assert all(d["policy"] == policy.label for d in decisions.values())
+    if pair_model == "online":  # the lifts were in play: the rooms differ from the boost's
+        boosted = {d["request_id"]: d["live_id"] for d in run_flow(events, batch_size=10).decisions}
+        assert sum(boosted[d["request_id"]] != d["live_id"] for d in decisions.values()) > 10
     predictions = {p["click_id"]: p for p in sinks[PREDICTION].items}
     assert len(predictions) == 300 and predictions == {p["click_id"]: p for p in expected.predictions}
