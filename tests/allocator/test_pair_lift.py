@@ -15,6 +15,7 @@ from features.live_room import ROOM_FEATURES
 from features.pair_history import NO_PAIR_HISTORY, PAIR_FEATURES
 from features.streamer_history import STREAMER_FEATURES
 from features.user_history import USER_FEATURES
+from tests.loyal_gifters import teach_loyal_gifters
 
 NOW = 1_746_374_400_000
 STREAMER = (100, 3, 40.0, 2, 1.0, 5.0, 20.0, 0, 12, 300.0, 1, "game")
@@ -31,15 +32,8 @@ def _row(pair: tuple, streamer: tuple = STREAMER) -> tuple:
 def model() -> OnlineGiftModel:
     """Loyal gifters (pair gift history) give often and much; everyone else rarely."""
     assert len(STREAMER) == len(STREAMER_FEATURES) + len(ROOM_FEATURES) and len(LOYAL) == len(PAIR_FEATURES)
-    rng = np.random.default_rng(5)
     model = OnlineGiftModel()
-    for i in range(20_000):
-        loyal = rng.random() < 0.3
-        gifted = rng.random() < (0.3 if loyal else 0.02)
-        amount = float(np.exp(rng.normal(4.0 if loyal else 1.0, 0.3))) if gifted else 0.0
-        prepared = model.prepare(_row(LOYAL if loyal else NO_PAIR_HISTORY))
-        label = {"kind": "final", "click_id": f"c{i}", "gift_prob": float(gifted), "amount": amount}
-        model.learn_label(prepared, label | {"count": int(gifted)})
+    teach_loyal_gifters(model, lambda loyal: _row(LOYAL if loyal else NO_PAIR_HISTORY), 20_000, seed=5)
     return model
 
 

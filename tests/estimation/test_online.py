@@ -8,6 +8,7 @@ import pytest
 from estimation.online import OnlineGiftModel, to_x
 from evaluation.metrics import roc_auc
 from features.columns import FEATURES
+from tests.loyal_gifters import teach_loyal_gifters
 
 BASE = {name: 0 for name in FEATURES} | {"category": "game", "pair_since_gift_s": None}
 
@@ -27,14 +28,13 @@ def test_features_become_a_river_dict():
 
 
 def test_it_learns_who_gifts_and_how_much_from_final_labels():
-    rng = np.random.default_rng(3)
     model = OnlineGiftModel()
-    for i in range(20_000):
-        loyal = rng.random() < 0.3
-        gifted = rng.random() < (0.3 if loyal else 0.02)
-        amount = float(np.exp(rng.normal(4.0 if loyal else 1.0, 0.3))) if gifted else 0.0
-        x = features(pair_gift_count=5 if loyal else 0, pair_gift_sum=500.0 if loyal else 0.0)
-        model.learn_label(model.prepare(x), label(f"c{i}", "final", float(gifted), amount))
+    teach_loyal_gifters(
+        model,
+        lambda loyal: features(pair_gift_count=5 if loyal else 0, pair_gift_sum=500.0 if loyal else 0.0),
+        20_000,
+        seed=3,
+    )
     p_loyal, amount_loyal, _ = model.predict_one(
         model.scaled(features(pair_gift_count=5, pair_gift_sum=500.0))
     )
