@@ -346,5 +346,11 @@ def ensure_event_log(source: Path) -> Path:
     out = source / "events.parquet"
     newest_csv = max((p.stat().st_mtime for p in source.glob("*.csv")), default=0.0)
     if not out.is_file() or out.stat().st_mtime < newest_csv:
-        convert(source, out, progress=True)
+        try:
+            convert(source, out, progress=True)
+        except PermissionError:
+            raise UserError(
+                f"cannot write the converted event log into {source} (read-only?): convert it elsewhere with "
+                f"`giftlive data convert {source} --out EVENTS.parquet` and pass that file"
+            ) from None
     return out
