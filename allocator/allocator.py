@@ -121,8 +121,8 @@ class Allocator(CompactState):
         base = rnd.choices_under(full, config.explore_rows, self.rooms.streamer_of)
         row = zlib.crc32(request["id"].encode()) % config.rows
         if not (rnd.base_chosen & pair_capped or rnd.shared.intersection(factors)):
-            # No row's choice among the shared candidates is capped for this user and none of them is
-            # boosted (blocking a candidate no row chose changes nothing): add the history rooms to them.
+            # No row's choice among the shared candidates is capped for this user and none of them has a
+            # pair factor (blocking a candidate no row chose changes nothing): add the history rooms.
             top_capped, cold_capped = rnd.base_capped
             capacity_capped, frequency_capped = top_capped + int(cold_capped[row]), 0
             for streamer in (rnd.shared & pair_capped) - full if pair_capped else ():

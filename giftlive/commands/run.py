@@ -26,6 +26,7 @@ examples:
   giftlive run --bootstrap 127.0.0.1:9092 --out runs/flow            # read giftlive.events to its end
   KAFKA_BOOTSTRAP=127.0.0.1:9092 giftlive run --follow               # production: tail until Ctrl-C
                                                           # (topics only: Parquet needs an end of input)
+  giftlive run --events E.parquet --out D --allocator-model offline --model runs/models  # trained models
 
 outputs (Parquet with --out; topics giftlive.decisions, .labels, .training, .deadletter with a broker):
   decisions.parquet   one per impression or click (an allocation request): the room chosen for the user
