@@ -40,7 +40,7 @@ _REQUEST_TYPES = {EventType.IMPRESSION: "impression", EventType.CLICK: "click"}
 
 def decision_id(request_id: str, config: PolicyConfig) -> str:
     """Deterministic: a rerun or a resumed run gives the same id, so consumers can drop duplicates."""
-    return f"{request_id}@{config.label}.v{config.version}"
+    return f"{request_id}@{config.name}.v{config.version}"
 
 
 class Allocator(CompactState):
@@ -181,7 +181,7 @@ class Allocator(CompactState):
             "load": 0 if streamer_id is None else held,
             "capacity_capped": capacity_capped,
             "frequency_capped": frequency_capped,
-            "policy": config.label,
+            "policy": config.name,
             "policy_version": config.version,
         }
 

@@ -31,7 +31,7 @@ NO_ROOM = -1
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    name: str = "thompson-capped"
+    family: str = "thompson-capped"  # the policy's kind; ``name`` adds the model behind its pair factor
     version: int = 2
     seed: int = 7
     capacity: int = 50  # concurrent allocated viewers per streamer; a full one reopens at 90 % of it
@@ -61,11 +61,11 @@ class PolicyConfig:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 
     @property
-    def label(self) -> str:
-        """The policy's name in decisions and their ids: the name, plus the model behind the pair factor."""
+    def name(self) -> str:
+        """The policy's name in decisions and their ids: its family, plus the model behind the pair factor."""
         if self.pair_model == "boost":
-            return self.name
-        return "-".join(part for part in (self.name, self.pair_model, self.model_tag) if part)
+            return self.family
+        return "-".join(part for part in (self.family, self.pair_model, self.model_tag) if part)
 
     @property
     def explore_rows(self) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,22 +29,21 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
-from bytewax.testing import run_main  # noqa: E402
 from flow_throughput import synthetic_log  # noqa: E402
 
 from allocator.policy import PAIR_MODELS, PolicyConfig  # noqa: E402
 from estimation.split import parse_split, split_masks  # noqa: E402
+from estimation.training import train_models  # noqa: E402
 from evaluation.metrics import bootstrap_ci  # noqa: E402
-from flows.dataflow import build_flow  # noqa: E402
-from flows.runtime import tune_gc  # noqa: E402
+from flows.outputs import output_files  # noqa: E402
+from flows.runner import run_flow  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
-from giftlive.commands.train import run_train  # noqa: E402
 from replay.synth.truth import GroundTruth  # noqa: E402
 
 WIDTHS = (12, 15, 11, 22, 15, 9)
 
 
-def run_flow(events: Path, out: Path, pair_model: str, models: Path | None) -> tuple[float, list[dict]]:
+def decide(events: Path, out: Path, pair_model: str, models: Path | None) -> tuple[float, list[dict]]:
     """(seconds, decisions sorted by request) of the flow with this pair factor."""
     settings = FlowSettings(
         events_path=events,
@@ -53,10 +51,10 @@ def run_flow(events: Path, out: Path, pair_model: str, models: Path | None) -> t
         policy=PolicyConfig(pair_model=pair_model),
         model_dir=models if pair_model == "offline" else None,
     )
-    started = time.monotonic()
-    run_main(build_flow(settings))
-    seconds = time.monotonic() - started
-    table = pq.read_table(out / "decisions.parquet", columns=["request_id", "ts", "user_id", "streamer_id"])
+    seconds = run_flow(settings)
+    table = pq.read_table(
+        output_files(out)["decisions"], columns=["request_id", "ts", "user_id", "streamer_id"]
+    )
     return seconds, table.sort_by("request_id").to_pylist()
 
 
@@ -85,7 +83,6 @@ def main() -> int:
     parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap draws of the intervals (200)")
     args = parser.parse_args()
     days = parse_split(args.split)
-    tune_gc()
     events = synthetic_log(args.cache, args.users, args.streamers, args.days)
     truth = GroundTruth.load(args.cache / "world")
 
@@ -93,10 +90,9 @@ def main() -> int:
     models = args.cache / "models"
     for pair_model in PAIR_MODELS:
         print(f"flow with the {pair_model} pair factor ...", file=sys.stderr, flush=True)
-        results[pair_model] = run_flow(events, args.cache / pair_model, pair_model, models)
+        results[pair_model] = decide(events, args.cache / pair_model, pair_model, models)
         if pair_model == "boost":
-            table = args.cache / "boost" / "training.parquet"
-            run_train(argparse.Namespace(table=table, split=args.split, out=models))
+            train_models(output_files(args.cache / "boost")["training"], days, models)
 
     baseline = results["boost"][1]
     first_click = pq.read_table(args.cache / "boost" / "training.parquet", columns=["click_ts"])["click_ts"]

@@ -51,19 +51,20 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import pyarrow.parquet as pq  # noqa: E402
 from bytewax.outputs import DynamicSink, StatelessSinkPartition  # noqa: E402
-from bytewax.testing import TestingSource, run_main  # noqa: E402
+from bytewax.testing import TestingSource  # noqa: E402
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
 
-from flows.dataflow import build_flow  # noqa: E402
+from flows.outputs import OUTPUT_BY_KIND  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
-from flows.runtime import tune_gc  # noqa: E402
+from flows.runner import run_flow, tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
-from flows.stage_factory import StageFactory  # noqa: E402
-from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING  # noqa: E402
-from giftlive.stages.decode import END_OF_PARTITION, RawRecord, decode_batch  # noqa: E402
+from flows.stages.decode import RawRecord  # noqa: E402
+from flows.stages.pipeline import OUTPUT_KINDS as KINDS  # noqa: E402
+from flows.stages.pipeline import StagePipeline  # noqa: E402
+from flows.stages.protocol import DECISION_STAGE_KEY  # noqa: E402
+from giftlive.events import END_OF_PARTITION  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
-KINDS = (LABEL, TRAINING, DEAD_LETTER, DECISION, PREDICTION)
 FLOWS = (  # (name, online model, decision stage, pair factor): the training-table flow first, then what
     # each stage adds, then the allocator with the online model's pair lift instead of the hand-set boost
     ("features + labels", False, False, "boost"),
@@ -150,66 +151,12 @@ class CountSink(DynamicSink[Any]):
 def run_flow_in_memory(
     records: list[RawRecord], settings: FlowSettings
 ) -> tuple[tuple[float, float], dict[str, int]]:
-    """(wall, cpu) seconds for build_flow + run_main over ``records``, and the records per output kind."""
+    """(wall, cpu) seconds for the flow runner over ``records``, and the records per output kind."""
     sinks = {kind: CountSink() for kind in KINDS}
     clock = Clock()
     source = TestingSource(records, batch_size=settings.batch_size)
-    run_main(build_flow(settings, source=source, senders=1, sinks=sinks))
+    run_flow(settings, source=source, senders=1, sinks=sinks)
     return clock.stop(), {kind: sink.count for kind, sink in sinks.items()}
-
-
-class PlainLoop:
-    """The flow's steps without Bytewax: decode a batch, then hand every keyed stage its packets in one
-    call, stage by stage in dataflow order (streamer, user, label, decision), counting the output records."""
-
-    ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
-
-    def __init__(self, settings: FlowSettings) -> None:
-        n, decide = settings.shards, settings.decisions
-        self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
-        self.keyed: dict[str, Any] = {}
-        stages = StageFactory(settings, senders=1)
-        for i in range(n):
-            self.keyed[f"s{i}"] = stages.streamer(i)
-        for j in range(n):
-            self.keyed[f"u{j}"] = stages.user(j)
-        self.keyed["l0"] = stages.label()
-        if decide:
-            self.keyed[DECISION_STAGE_KEY] = stages.decision()
-        self.counts = dict.fromkeys(KINDS, 0)
-
-    def _run(self, items: list[tuple[str, Any]], first: int = 0) -> None:
-        """Count the records among ``items``; pass the packets down the stages from ``ORDER[first]`` on."""
-        counts = self.counts
-        for prefix in self.ORDER[first:]:
-            by_key: dict[str, list[Any]] = {}
-            later: list[tuple[str, Any]] = []
-            for key, payload in items:
-                if key[0] == "!":
-                    counts[key] += len(payload)
-                elif key[0] == prefix:
-                    by_key.setdefault(key, []).append(payload)
-                else:
-                    later.append((key, payload))
-            for key, packets in by_key.items():
-                later.extend(self.keyed[key].on_packets(packets))
-            items = later
-        for key, payload in items:
-            counts[key] += len(payload)
-
-    def feed(self, batch: list[RawRecord]) -> None:
-        self._run(decode_batch(batch, self.shards, self.lateness_ms, self.decisions))
-
-    def finish(self) -> None:
-        for depth, prefix in enumerate(self.ORDER):
-            ended: list[tuple[str, Any]] = []
-            for key, stage in self.keyed.items():
-                if key[0] == prefix:
-                    ended.extend(stage.on_eof())
-            self._run(ended, depth + 1)
-
-    def stages(self) -> list[Any]:
-        return list(self.keyed.values())
 
 
 def batches_of(records: list[RawRecord], size: int) -> list[list[RawRecord]]:
@@ -248,7 +195,7 @@ def run_plain(
     batches: list[list[RawRecord]], settings: FlowSettings
 ) -> tuple[tuple[float, float], dict[str, int]]:
     clock = Clock()
-    loop = PlainLoop(settings)
+    loop = StagePipeline(settings)
     for batch in batches:
         loop.feed(batch)
     loop.finish()
@@ -290,9 +237,9 @@ def _partitions(consumer: Consumer, topic: str) -> list[TopicPartition]:
 
 def run_flow_kafka(settings: FlowSettings) -> tuple[float, float]:
     """(wall, cpu) seconds for the dataflow to read its events topic to end of partition and write its
-    outputs (build_flow + run_main)."""
+    outputs (the flow runner)."""
     clock = Clock()
-    run_main(build_flow(settings))
+    run_flow(settings)
     return clock.stop()
 
 
@@ -375,11 +322,7 @@ def kafka_part(args: argparse.Namespace, log: Path, events: int, expected: dict[
                     bootstrap=bootstrap,
                     follow=False,
                     events_topic=events_topic,
-                    labels_topic=outputs[LABEL],
-                    training_topic=outputs[TRAINING],
-                    deadletter_topic=outputs[DEAD_LETTER],
-                    decisions_topic=outputs[DECISION],
-                    predictions_topic=outputs[PREDICTION],
+                    topics={OUTPUT_BY_KIND[kind].name: topic for kind, topic in outputs.items()},
                     shards=args.shards,
                     batch_size=args.batch_size,
                 )
@@ -483,7 +426,7 @@ def main() -> int:
         variant = dataclasses.replace(settings, online_model=online, decisions=decisions, policy=policy)
         rates[name], expected = in_memory_part(args, records, batches, variant, events)
 
-    loop = PlainLoop(settings)  # untimed: the largest state, at the end of the log before end of stream
+    loop = StagePipeline(settings)  # untimed: the largest state, at the end of the log before end of stream
     for batch in batches[:-1]:
         loop.feed(batch)
     snapshots = {

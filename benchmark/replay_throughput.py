@@ -34,7 +34,7 @@ def pre_encode(path: Path) -> list[tuple[bytes, bytes]]:
     """(value, key) of every event, exactly as replay_events would send them."""
     pairs = []
     for row in pq.read_table(path).to_pylist():
-        row["type"] = EventType(row["type"]).label
+        row["type"] = EventType(row["type"]).wire_name
         pairs.append((encode(row), kafka_key(row)))
     return pairs
 

@@ -12,11 +12,12 @@ from evaluation.decision_summary import summarise_decisions
 from evaluation.label_correction import correction_check
 
 
-def summarise_outputs(out: Path, point: str | None = "60s", decisions: bool = True) -> str:
-    """Lines describing DIR/training.parquet, labels.parquet, deadletter.parquet and decisions.parquet."""
-    training = pq.read_table(out / "training.parquet", columns=["label_count"])
-    labels = pq.read_table(out / "labels.parquet")
-    dead = pq.read_table(out / "deadletter.parquet", columns=["reason"])
+def summarise_outputs(files: dict[str, Path], point: str | None = "60s", decisions: bool = True) -> str:
+    """Lines describing a run's output files (output name -> path): training, labels, dead letters and
+    decisions."""
+    training = pq.read_table(files["training"], columns=["label_count"])
+    labels = pq.read_table(files["labels"])
+    dead = pq.read_table(files["deadletter"], columns=["reason"])
     kinds = Counter(labels["kind"].to_pylist())
     gifted = sum(1 for c in training["label_count"].to_pylist() if c)
     reasons = Counter(r.split(":")[0] for r in dead["reason"].to_pylist())
@@ -29,7 +30,7 @@ def summarise_outputs(out: Path, point: str | None = "60s", decisions: bool = Tr
     ]
     if point is not None and kinds.get("provisional"):
         lines.append(f"  early labels       {correction_check(labels, point).summary()}")
-    decided = out / "decisions.parquet"
+    decided = files["decisions"]
     if decisions and decided.exists() and pq.read_metadata(decided).num_rows:
         lines += summarise_decisions(pq.ParquetFile(decided).iter_batches(65_536)).lines()
     return "\n".join(lines)

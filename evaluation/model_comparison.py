@@ -39,7 +39,7 @@ def compare(
         row = {
             "revcap_1": metrics.revcap(amount, value, K),
             "revcap_1_oracle": oracle,
-            "nrevcap_1": metrics.revcap(amount, value, K) / oracle,
+            "nrevcap_1": metrics.nrevcap(amount, value, K),
             "topk_capture_1": metrics.topk_capture(amount, value, K),
             "ndcg_100": metrics.ndcg(amount, value, 100),
             "spearman": metrics.spearman(value, amount),

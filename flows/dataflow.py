@@ -15,26 +15,21 @@ from functools import partial
 from typing import Any, TextIO
 
 import bytewax.operators as op
-from bytewax.connectors.kafka import KafkaSink, KafkaSource
+from bytewax.connectors.kafka import KafkaError, KafkaSink, KafkaSinkMessage, KafkaSource, KafkaSourceMessage
 from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
+from confluent_kafka.admin import AdminClient
 
-from flows.kafka_io import (
-    deadletter_message,
-    decision_message,
-    label_message,
-    partition_count,
-    prediction_message,
-    raw_from_kafka,
-    training_message,
-)
-from flows.parquet_io import OUTPUT_FILES, ParquetEventSource, ParquetSink
+from flows.outputs import OUTPUT_BY_KIND, Output
+from flows.parquet_io import ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
-from flows.stage_factory import StageFactory
 from flows.stage_logic import builder
-from giftlive.stages import DEAD_LETTER, DECISION, DECISION_STAGE_KEY, LABEL, PREDICTION, TRAINING
-from giftlive.stages.decode import decode_batch
+from flows.stages.decode import RawRecord, decode_batch
+from flows.stages.factory import StageFactory
+from flows.stages.protocol import DECISION_STAGE_KEY, is_output
+from giftlive.errors import UserError
+from giftlive.events import control_marker
 from giftlive.stream_time import END_OF_TIME
 
 
@@ -46,7 +41,7 @@ def build_flow(
     progress: TextIO | None = None,
 ) -> Dataflow:
     """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
-    (one per LABEL / TRAINING / DEAD_LETTER / DECISION, each taking records) to run it in memory."""
+    (one per output kind of flows/outputs.py, each taking records) to run it in memory."""
     flow = Dataflow("giftlive")
     from_kafka = source is None and settings.events_path is None
     total = None
@@ -75,7 +70,7 @@ def build_flow(
         partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
-    decide, online = settings.decisions, settings.online_model
+    decide = settings.decisions
     stages = StageFactory(settings, senders)
     from_streamers = op.stateful_batch(
         "streamer_stage", to_streamers, builder(stages.streamer, settings.snapshots)
@@ -94,13 +89,9 @@ def build_flow(
             builder(stages.decision, settings.snapshots),
         )
         _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
-    if not decide:
-        del sinks_out[DECISION]
-    if not online:
-        del sinks_out[PREDICTION]
-    outputs = {kind: op.merge(f"all_{kind[1:]}", *streams) for kind, streams in sinks_out.items()}
-    for kind, stream in outputs.items():
-        _sink(kind, stream, settings, sinks)
+    for output in settings.outputs:
+        stream = op.merge(f"all_{output.name}", *sinks_out[output.kind])
+        _sink(output, stream, settings, sinks)
     return flow
 
 
@@ -111,7 +102,7 @@ def _decode(
         batch = [convert(item) for item in batch]
     items = decode_batch(batch, shards, lateness_ms, decisions)
     if progress is not None:
-        marks = [p.watermark for key, p in items if key[0] != "!" and p.watermark < END_OF_TIME]
+        marks = [p.watermark for key, p in items if not is_output(key) and p.watermark < END_OF_TIME]
         progress.add(len(batch), max(marks) + lateness_ms if marks else None)
     return items
 
@@ -122,10 +113,10 @@ def _value(keyed: tuple[str, Any]) -> Any:
 
 def _records(flow: Dataflow, name: str, items: Stream, collected: dict[str, list[Stream]]) -> Stream:
     """Split off the output records (dead letters, labels, training rows, decisions); return the packets."""
-    records = op.branch(f"{name}_records", items, lambda kv: kv[0].startswith("!"))
-    for kind in (DEAD_LETTER, LABEL, TRAINING, DECISION, PREDICTION):
-        chosen = op.filter(f"{name}_{kind[1:]}", records.trues, partial(_is_kind, kind))
-        collected.setdefault(kind, []).append(chosen)
+    records = op.branch(f"{name}_records", items, lambda kv: is_output(kv[0]))
+    for output in OUTPUT_BY_KIND.values():
+        chosen = op.filter(f"{name}_{output.name}", records.trues, partial(_is_kind, output.kind))
+        collected.setdefault(output.kind, []).append(chosen)
     return records.falses
 
 
@@ -141,42 +132,50 @@ def _split_decider(name: str, packets: Stream, decisions: bool) -> tuple[Stream,
     return split.falses, split.trues
 
 
-_FILES = {
-    DEAD_LETTER: "deadletter.parquet",
-    LABEL: "labels.parquet",
-    TRAINING: "training.parquet",
-    DECISION: "decisions.parquet",
-    PREDICTION: "predictions.parquet",
-}
-_MESSAGES = {
-    DEAD_LETTER: deadletter_message,
-    LABEL: label_message,
-    TRAINING: training_message,
-    DECISION: decision_message,
-    PREDICTION: prediction_message,
-}
-
-
-def _sink(kind: str, stream: Stream, settings: FlowSettings, sinks: dict[str, Any] | None) -> None:
+def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[str, Any] | None) -> None:
     """Items here are ``(kind, [records])``: lists travel through the dataflow, records only at the edges."""
-    name = kind[1:]
+    name = output.name
     if sinks is not None:
-        op.output(f"{name}_out", op.flat_map(f"{name}_records", stream, _value), sinks[kind])
+        op.output(f"{name}_out", op.flat_map(f"{name}_records", stream, _value), sinks[output.kind])
         return
     if settings.out_dir is not None:
-        file_name = _FILES[kind]
-        op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / file_name, OUTPUT_FILES[file_name]))
+        op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
     if settings.bootstrap is not None and settings.events_path is None:
-        topic = {
-            DEAD_LETTER: settings.deadletter_topic,
-            LABEL: settings.labels_topic,
-            TRAINING: settings.training_topic,
-            DECISION: settings.decisions_topic,
-            PREDICTION: settings.predictions_topic,
-        }[kind]
-        messages = op.flat_map(f"{name}_messages", stream, partial(_messages, _MESSAGES[kind]))
-        op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], topic))
+        messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
+        op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], settings.topic(output)))
 
 
-def _messages(to_message: Any, item: tuple[str, list[dict[str, Any]]]) -> list[Any]:
-    return [to_message(record) for record in item[1]]
+def _messages(output: Output, item: tuple[str, list[dict[str, Any]]]) -> list[Any]:
+    return [to_message(output, record) for record in item[1]]
+
+
+# --- the Kafka edges (broker mode) ---------------------------------------------------------------------
+
+
+def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
+    """A consumed message (or a consumer error about one) as a raw record for decoding."""
+    if isinstance(item, KafkaError):
+        msg = item.msg
+        offset = -1 if msg.offset is None else msg.offset
+        return RawRecord(msg.partition or 0, offset, msg.key, msg.value, f"error:{item.err}")
+    return RawRecord(item.partition, item.offset, item.key, item.value, control_marker(item.headers))
+
+
+def partition_count(bootstrap: str, topic: str) -> int:
+    """How many partitions feed the flow: each is a sender whose watermark the stages wait for."""
+    client = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        meta = client.list_topics(topic, timeout=10)
+    except Exception as exc:  # noqa: BLE001 - any client failure means the same to the user
+        raise UserError(f"cannot read metadata of topic {topic!r} at {bootstrap}: {exc}") from None
+    info = meta.topics.get(topic)
+    if info is None or info.error is not None or not info.partitions:
+        raise UserError(f"topic {topic!r} does not exist at {bootstrap}; replay events into it first")
+    return len(info.partitions)
+
+
+def to_message(output: Output, record: dict[str, Any]) -> KafkaSinkMessage:
+    """An output record as the Kafka message of its topic (flows/outputs.py says key, value and headers)."""
+    return KafkaSinkMessage(
+        key=output.key(record), value=output.value(record), headers=output.headers(record)
+    )

@@ -7,7 +7,7 @@
 """
 
 from flows.dataflow import build_flow
-from flows.runtime import tune_gc
+from flows.runner import tune_gc
 from flows.settings import FlowSettings
 
 tune_gc()

@@ -11,24 +11,11 @@ import pyarrow.parquet as pq
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
-from allocator.records import DECISION_SCHEMA
-from estimation.records import PREDICTION_SCHEMA
-from features.columns import TRAINING_SCHEMA
-from giftlive.events import COLUMNS, encode, kafka_key
-from giftlive.stages.decode import END_OF_PARTITION, RawRecord
-from labels.records import LABEL_SCHEMA
+from flows.outputs import OUTPUTS
+from flows.stages.decode import RawRecord
+from giftlive.events import COLUMNS, END_OF_PARTITION, encode, kafka_key
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log
-
-DEADLETTER_SCHEMA = pa.schema(
-    [
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("key", pa.binary()),
-        pa.field("raw", pa.binary()),
-    ]
-)
-
 
 _READ_ROWS = 65_536  # Arrow batch read and encoded at once: pyarrow.compute has a fixed cost per call
 
@@ -140,26 +127,17 @@ class ParquetSink(FixedPartitionedSink[list[dict[str, Any]], None]):
         return _FilePartition(self._path, self._schema, self._rows_per_group)
 
 
-OUTPUT_FILES: dict[str, pa.Schema] = {
-    "training.parquet": TRAINING_SCHEMA,
-    "labels.parquet": LABEL_SCHEMA,
-    "deadletter.parquet": DEADLETTER_SCHEMA,
-    "decisions.parquet": DECISION_SCHEMA,
-    "predictions.parquet": PREDICTION_SCHEMA,
-}
-
-
 def clear_outputs(out_dir: Path) -> None:
     """Remove a previous run's output files (and unfinished ones), so none survives into this run's."""
-    for name in OUTPUT_FILES:
-        (out_dir / name).unlink(missing_ok=True)
-        (out_dir / (name + ".partial")).unlink(missing_ok=True)
+    for output in OUTPUTS:
+        (out_dir / output.file).unlink(missing_ok=True)
+        (out_dir / (output.file + ".partial")).unlink(missing_ok=True)
 
 
 def write_missing_outputs(out_dir: Path) -> None:
     """Bytewax builds a sink at its first record: write empty files for the outputs that had none."""
-    for name, schema in OUTPUT_FILES.items():
-        path = out_dir / name
+    for output in OUTPUTS:
+        path = out_dir / output.file
         if not path.exists():
             out_dir.mkdir(parents=True, exist_ok=True)
-            pq.write_table(schema.empty_table(), path)
+            pq.write_table(output.schema.empty_table(), path)

@@ -9,7 +9,9 @@ GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before event
 GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
 GIFTLIVE_WINDOW_S      label window W after each click (3600)
 GIFTLIVE_OBSERVE_S     provisional label points after the click, comma-separated seconds (60)
-GIFTLIVE_<NAME>_TOPIC  topic names: EVENTS, LABELS, TRAINING, DEADLETTER, DECISIONS, PREDICTIONS
+GIFTLIVE_EVENTS_TOPIC  the events topic (giftlive.events)
+GIFTLIVE_<NAME>_TOPIC  output topics, one per output of flows/outputs.py: DECISIONS, PREDICTIONS, TRAINING,
+                       LABELS, DEADLETTER
 GIFTLIVE_CAPACITY      allocations one streamer may hold at once (50; each is held 10 min of event time)
 GIFTLIVE_PAIR_CAP      allocations of one streamer to one user per hour (3)
 GIFTLIVE_EXPLORE       floor on the share of requests served a random cold-start room (0.1)
@@ -28,15 +30,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from allocator.policy import PolicyConfig
-from giftlive.config import (
-    DEADLETTER_TOPIC,
-    DECISIONS_TOPIC,
-    EVENTS_TOPIC,
-    LABELS_TOPIC,
-    PREDICTIONS_TOPIC,
-    TRAINING_TOPIC,
-)
+from flows.outputs import OUTPUTS, Output, outputs_of
+from giftlive.config import EVENTS_TOPIC
 from giftlive.errors import UserError
+
+DEFAULT_TOPICS = {output.name: output.topic for output in OUTPUTS}
 
 
 @dataclass(frozen=True)
@@ -46,11 +44,7 @@ class FlowSettings:
     bootstrap: str | None = None
     follow: bool = False
     events_topic: str = EVENTS_TOPIC
-    labels_topic: str = LABELS_TOPIC
-    training_topic: str = TRAINING_TOPIC
-    deadletter_topic: str = DEADLETTER_TOPIC
-    decisions_topic: str = DECISIONS_TOPIC
-    predictions_topic: str = PREDICTIONS_TOPIC
+    topics: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TOPICS))  # output name -> topic
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     shards: int = 4
     lateness_ms: int = 5_000
@@ -78,6 +72,14 @@ class FlowSettings:
             )
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        """The outputs this flow writes (decisions and predictions only when their stage runs)."""
+        return outputs_of(self.decisions, self.online_model)
+
+    def topic(self, output: Output) -> str:
+        return self.topics.get(output.name, output.topic)
 
     def _check_allocator_model(self) -> None:
         pair_model = self.policy.pair_model
@@ -130,10 +132,7 @@ class FlowSettings:
             window_ms=int(number("GIFTLIVE_WINDOW_S", 3600) * 1000),
             observe_ms=observe_ms,
             events_topic=env.get("GIFTLIVE_EVENTS_TOPIC") or EVENTS_TOPIC,
-            labels_topic=env.get("GIFTLIVE_LABELS_TOPIC") or LABELS_TOPIC,
-            training_topic=env.get("GIFTLIVE_TRAINING_TOPIC") or TRAINING_TOPIC,
-            deadletter_topic=env.get("GIFTLIVE_DEADLETTER_TOPIC") or DEADLETTER_TOPIC,
-            decisions_topic=env.get("GIFTLIVE_DECISIONS_TOPIC") or DECISIONS_TOPIC,
+            topics={o.name: env.get(f"GIFTLIVE_{o.name.upper()}_TOPIC") or o.topic for o in OUTPUTS},
             policy=policy_config(
                 capacity=number("GIFTLIVE_CAPACITY", 50),
                 pair_cap=number("GIFTLIVE_PAIR_CAP", 3),
@@ -146,7 +145,6 @@ class FlowSettings:
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
             decisions=env.get("GIFTLIVE_DECISIONS", "1").strip() not in ("0", "false", "no"),
             online_model=env.get("GIFTLIVE_ONLINE_MODEL", "1").strip() not in ("0", "false", "no"),
-            predictions_topic=env.get("GIFTLIVE_PREDICTIONS_TOPIC") or PREDICTIONS_TOPIC,
         )
 
 

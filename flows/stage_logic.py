@@ -8,7 +8,7 @@ from typing import Any
 
 from bytewax.operators import StatefulBatchLogic
 
-from giftlive.stages import Packet
+from flows.stages.protocol import Packet
 
 
 class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):

@@ -1,15 +1,10 @@
-"""Topic names and broker settings shared by every command."""
+"""The events topic and broker settings shared by every command (the output topics: flows/outputs.py)."""
 
 from __future__ import annotations
 
 import os
 
 EVENTS_TOPIC = "giftlive.events"
-DECISIONS_TOPIC = "giftlive.decisions"
-LABELS_TOPIC = "giftlive.labels"
-TRAINING_TOPIC = "giftlive.training"
-DEADLETTER_TOPIC = "giftlive.deadletter"
-PREDICTIONS_TOPIC = "giftlive.predictions"
 
 DEFAULT_PARTITIONS = 4  # a multiple of any worker count up to 4, the sizes we run here
 

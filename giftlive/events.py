@@ -36,11 +36,12 @@ class EventType(IntEnum):
     ROOM_END = 7
 
     @property
-    def label(self) -> str:
+    def wire_name(self) -> str:
+        """The type as it is written on the topic ("click"); Enum's own ``name`` stays "CLICK"."""
         return self.name.lower()
 
 
-TYPE_BY_NAME: dict[str, EventType] = {t.label: t for t in EventType}
+TYPE_BY_NAME: dict[str, EventType] = {t.wire_name: t for t in EventType}
 USER_EVENT_TYPES = frozenset(
     {
         EventType.IMPRESSION,
@@ -84,9 +85,18 @@ ARROW_SCHEMA = pa.schema(
 COLUMNS = tuple(ARROW_SCHEMA.names)
 
 
-def event_id(kind: EventType, number: int) -> str:
-    """Deterministic id: source row number (or live_id for room events) behind the type's prefix."""
-    return f"{ID_PREFIX[kind]}{number}"
+# The topic's control-header contract: a record with this header is a marker, not an event. A replay writes
+# END_OF_PARTITION to every partition at its end, so a tailing flow can close every window.
+CONTROL_HEADER = "giftlive-control"
+END_OF_PARTITION = "end-of-partition"
+
+
+def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
+    """The value of a record's control header (e.g. ``end-of-partition``), or None for a data record."""
+    for name, value in headers or ():
+        if name == CONTROL_HEADER:
+            return (value or b"").decode("utf-8", errors="replace")
+    return None
 
 
 def kafka_key(record: dict[str, Any]) -> bytes:
@@ -105,7 +115,7 @@ def encode(record: dict[str, Any]) -> bytes:
         if value is None:
             continue
         if name == "type" and not isinstance(value, str):
-            value = EventType(value).label
+            value = EventType(value).wire_name
         out[name] = value
     return orjson.dumps(out)
 
@@ -114,7 +124,6 @@ class InvalidEvent(ValueError):
     """A record that does not satisfy the event schema; the message says which field and why."""
 
 
-_INT_FIELDS = ("ts", "streamer_id", "live_id")
 MAX_TS_MS = 4_102_444_800_000  # 2100-01-01: later is a unit mistake (µs, ns), not an event time
 _INT64 = 2**63
 _INT32 = 2**31

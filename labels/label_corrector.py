@@ -1,6 +1,6 @@
 """Fills in the survival-corrected gift probability of provisional labels and learns delays from final ones.
 
-One corrector sees every shard's labels in event-time order (giftlive/stages/label_stage.py), so its
+One corrector sees every shard's labels in event-time order (flows/stages/label.py), so its
 estimates use all matured clicks and do not depend on how users are sharded.
 """
 

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from giftlive.events import COLUMNS, SCHEMA_VERSION, EventType
 
-_LABELS = pa.array([t.label for t in EventType], pa.string())
+_WIRE_NAMES = pa.array([t.wire_name for t in EventType], pa.string())
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what orjson escapes in a string; everything else (UTF-8 too) is verbatim
 
 
@@ -41,7 +41,7 @@ def _floats(column: pa.Array) -> pa.Array:
 def _field_text(name: str, column: pa.Array) -> pa.Array | None:
     """The JSON text of one column's values, or None if a string in it needs escaping."""
     if name == "type":
-        return _quoted(_LABELS.take(column))
+        return _quoted(_WIRE_NAMES.take(column))
     if pa.types.is_string(column.type):
         if (
             column.null_count < len(column)

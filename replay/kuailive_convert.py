@@ -253,9 +253,9 @@ def _write(
         sources["room"], merged = _merge_rooms(sources["room"])
     say("sorting events")
     blocks, key, perm = _sort(sources)
-    events_by_type = {k.label: 0 for k in EventType}
+    events_by_type = {k.wire_name: 0 for k in EventType}
     for block in blocks:
-        events_by_type[block.kind.label] += block.length
+        events_by_type[block.kind.wire_name] += block.length
     with pq.ParquetWriter(out_tmp, ARROW_SCHEMA) as writer:
         for begin in range(0, len(perm), ROW_GROUP):
             writer.write_table(

@@ -30,15 +30,14 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from giftlive.config import DEFAULT_PARTITIONS, EVENTS_TOPIC
 from giftlive.errors import UserError
-from giftlive.events import COLUMNS, EventType, encode, kafka_key
-from giftlive.stages.decode import CONTROL_HEADER, END_OF_PARTITION
+from giftlive.events import COLUMNS, CONTROL_HEADER, END_OF_PARTITION, EventType, encode, kafka_key
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log, resolve_event_log
 from replay.kafka_topics import ensure_topics
 
 READ_BATCH_ROWS = 65_536
 _POLL_EVERY = 1024  # produce() calls between poll(0)/clock checks; a power of two
-_LABELS = tuple(t.label for t in EventType)  # index = EventType value
+_WIRE_NAMES = tuple(t.wire_name for t in EventType)  # index = EventType value
 FLUSH_TIMEOUT_S = 60.0
 END_MARKER_HEADERS = [(CONTROL_HEADER, END_OF_PARTITION.encode())]
 
@@ -123,13 +122,13 @@ class _Encoded:
 
 def _encode(batch: pa.RecordBatch, path: Path) -> _Encoded:
     types = batch.column("type").to_numpy()
-    if int(types.min()) < 0 or int(types.max()) >= len(_LABELS):
+    if int(types.min()) < 0 or int(types.max()) >= len(_WIRE_NAMES):
         raise UserError(f"event log {path} has an unknown event type code in column 'type'")
     encoded = encode_batch(batch)
     if encoded is None:  # a string needing JSON escaping: the reference encoder, row by row
         rows = batch.to_pylist()
         encoded = [encode(r) for r in rows], [kafka_key(r) for r in rows]
-    counts = np.bincount(types, minlength=len(_LABELS))
+    counts = np.bincount(types, minlength=len(_WIRE_NAMES))
     return _Encoded(batch.column("ts").to_numpy(), encoded[0], encoded[1], counts)
 
 
@@ -237,7 +236,7 @@ def replay_events(
     if speed is not None:
         config["linger.ms"] = 5  # a paced replay is a trickle: keep records close to their event time
     producer = Producer({**config, "on_delivery": on_delivery})
-    counts = np.zeros(len(_LABELS), dtype=np.int64)
+    counts = np.zeros(len(_WIRE_NAMES), dtype=np.int64)
     status = _Progress(log.metadata.num_rows, _last_ts(log), speed, sys.stderr if progress else None)
     produce, poll = producer.produce, producer.poll
     sent, ts = 0, None
@@ -264,7 +263,7 @@ def replay_events(
     report.wall_s = time.monotonic() - t_wall0
     report.sent = sent
     report.delivered = sent - failed - remaining
-    report.by_type = {label: int(n) for label, n in zip(_LABELS, counts.tolist(), strict=True)}
+    report.by_type = {label: int(n) for label, n in zip(_WIRE_NAMES, counts.tolist(), strict=True)}
     if remaining:
         raise UserError(
             f"{remaining:,} of {sent:,} events were still undelivered to {topic} at {bootstrap} after "

@@ -19,8 +19,7 @@ import orjson
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 
 from giftlive.errors import UserError
-from giftlive.events import TYPE_BY_NAME
-from giftlive.stages.decode import control_marker
+from giftlive.events import TYPE_BY_NAME, control_marker
 from replay.kafka_topics import check_reachable
 
 _EVENT_FIELDS = ("user_id", "streamer_id", "live_id")

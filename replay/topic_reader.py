@@ -12,7 +12,7 @@ from collections.abc import Callable
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from giftlive.errors import UserError
-from giftlive.stages.decode import control_marker
+from giftlive.events import control_marker
 
 
 def read_topic(

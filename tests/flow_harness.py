@@ -11,9 +11,9 @@ from bytewax.testing import TestingSource, run_main
 
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
-from giftlive.events import encode, kafka_key
-from giftlive.stages import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
-from giftlive.stages.decode import END_OF_PARTITION, RawRecord
+from flows.stages.decode import RawRecord
+from flows.stages.protocol import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
+from giftlive.events import END_OF_PARTITION, encode, kafka_key
 
 
 class _Collect(StatelessSinkPartition[Any]):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from giftlive.stages.decode import CONTROL_HEADER
+from giftlive.events import CONTROL_HEADER
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,6 @@ HOURLY_GIFT_LIFT = 0.25 * (HOURLY_ACTIVITY - HOURLY_ACTIVITY.mean()) / HOURLY_AC
 CATEGORIES = ("chat", "game", "shop", "music", "dance", "outdoor", "food", "education")
 LIVE_TYPES = (1, 2, 3)
 
-FULL_SCALE = {"users": 23_772, "streamers": 452_621, "days": 21}
 # The demo keeps 15 streamers per user (KuaiLive: 19) so that, with 3,000 users, the share of streamers never
 # gifted lands on KuaiLive's 92% like the other statistics; the full scale uses the real counts.
 DEMO_SCALE = {"users": 3_000, "streamers": 45_000, "days": 21}

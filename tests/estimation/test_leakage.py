@@ -54,16 +54,14 @@ def test_shuffled_history_features_destroy_the_revenue_capture(tmp_path: Path):
         ["data", "synth", "--out", str(world), *synth],
         ["data", "convert", str(world), "--out", str(events)],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "giftlive.cli", *args], cwd=REPO, check=True, capture_output=True
-        )
+        subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, check=True, capture_output=True)
     run_main(build_flow(FlowSettings(events_path=events, out_dir=base / "flow", decisions=False)))
     table = base / "flow" / "training.parquet"
     subprocess.run(
         [
             sys.executable,
             "-m",
-            "giftlive.cli",
+            "cli.main",
             "train",
             "--table",
             str(table),

@@ -20,20 +20,18 @@ from allocator.policy import PolicyConfig
 from estimation.bundle import Bundle, fingerprint
 from estimation.dataset import clicks, read_table
 from estimation.split import split_masks
-from evaluation.decision_audit import audit_decisions
 from features.columns import FEATURES
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
-from flows.stage_factory import StageFactory
+from flows.stages.factory import StageFactory
 from giftlive.errors import UserError
+from tests.decision_audit import audit_decisions
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _giftlive(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "giftlive.cli", *args], cwd=REPO, capture_output=True, text=True
-    )
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +147,7 @@ def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path)
     audit = audit_decisions(decisions, events, config)
     assert audit.ok, audit.problems
     tag = fingerprint(models)
-    assert {d["policy"] for d in decisions} == {f"thompson-capped-offline-{tag}"} == {settings.policy.label}
+    assert {d["policy"] for d in decisions} == {f"thompson-capped-offline-{tag}"} == {settings.policy.name}
     run_main(build_flow(FlowSettings(events_path=events, out_dir=tmp_path / "boost")))
     boosted = pq.read_table(tmp_path / "boost" / "decisions.parquet").sort_by("request_id").to_pylist()
     changed = sum(a["live_id"] != b["live_id"] for a, b in zip(boosted, decisions, strict=True))

@@ -13,10 +13,10 @@ from bytewax.run import cli_main
 from bytewax.testing import run_main
 
 from allocator.policy import PolicyConfig
-from evaluation.decision_audit import audit_decisions
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.errors import UserError
+from tests.decision_audit import audit_decisions
 from tests.fake_events import write_fake_event_log
 
 CONFIG = PolicyConfig(capacity=5, pair_cap=2)

@@ -11,9 +11,9 @@ import pytest
 from bytewax.testing import run_main
 
 from allocator.policy import PolicyConfig
-from evaluation.decision_audit import audit_decisions
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
+from tests.decision_audit import audit_decisions
 from tests.fake_events import write_fake_event_log
 from tests.flow_harness import run_flow
 

@@ -22,12 +22,12 @@ from bytewax.testing import run_main
 from confluent_kafka import Producer
 
 from allocator.policy import PolicyConfig
-from evaluation.decision_audit import audit_decisions
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.events import EventType, encode, kafka_key
 from replay.kafka_topics import ensure_topics
 from replay.producer import END_MARKER_HEADERS, replay_events
+from tests.decision_audit import audit_decisions
 from tests.kafka_helpers import Record, consume_all
 
 pytestmark = pytest.mark.kafka
@@ -38,7 +38,7 @@ FLOW_EXIT_TIMEOUT_S = 30.0
 
 
 def _giftlive(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "giftlive.cli", *args], check=True, cwd=REPO, capture_output=True)
+    subprocess.run([sys.executable, "-m", "cli.main", *args], check=True, cwd=REPO, capture_output=True)
 
 
 @pytest.fixture(scope="module")

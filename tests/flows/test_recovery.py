@@ -14,7 +14,7 @@ from bytewax.testing import TestingSource, run_main
 from allocator.policy import PolicyConfig
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
-from giftlive.stages import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
+from flows.stages.protocol import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
 from tests.flow_harness import CollectSink, raw_records, run_flow
 
 T0 = 1_746_374_400_000
@@ -72,7 +72,7 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(tmp_path: Path, pai
     served = sum(d["live_id"] is not None for d in decisions.values())
     assert len(decisions) == 300 and 150 < served < 300  # 7 users x 5 rooms: the frequency cap bites
     assert decisions == {d["decision_id"]: d for d in expected.decisions}
-    assert all(d["policy"] == policy.label for d in decisions.values())
+    assert all(d["policy"] == policy.name for d in decisions.values())
     if pair_model == "online":  # the lifts were in play: the rooms differ from the boost's
         boosted = {d["request_id"]: d["live_id"] for d in run_flow(events, batch_size=10).decisions}
         assert sum(boosted[d["request_id"]] != d["live_id"] for d in decisions.values()) > 10

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from giftlive.cli import main
+from cli.main import main
 from giftlive.errors import UserError
 from replay.broker import LocalBroker, broker_for
 from replay.kafka_topics import check_reachable, ensure_topics, metadata
@@ -91,7 +91,7 @@ _CTRL_C_ABLE = "import signal, sys; signal.signal(signal.SIGINT, signal.default_
 
 def test_cli_broker_runs_until_ctrl_c() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CTRL_C_ABLE + "from giftlive.cli import main; sys.exit(main(['broker']))"],
+        [sys.executable, "-c", _CTRL_C_ABLE + "from cli.main import main; sys.exit(main(['broker']))"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from giftlive.cli import main
+from cli.main import main
 from giftlive.events import ARROW_SCHEMA
 from replay.kuailive_convert import convert, ensure_event_log
 

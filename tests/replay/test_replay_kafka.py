@@ -10,10 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from giftlive.cli import main
+from cli.main import main
 from giftlive.errors import UserError
-from giftlive.events import ARROW_SCHEMA, EventType, decode, kafka_key
-from giftlive.stages.decode import END_OF_PARTITION
+from giftlive.events import ARROW_SCHEMA, END_OF_PARTITION, EventType, decode, kafka_key
 from replay.kafka_topics import ensure_topics
 from replay.kuailive_convert import convert
 from replay.producer import replay_events
@@ -59,7 +58,7 @@ def test_replay_round_trip_keeps_every_event_and_per_user_order(
     assert report.sent == report.delivered == rows
     assert report.markers == 4
     assert sum(report.by_type.values()) == rows
-    assert all(report.by_type[t.label] > 0 for t in EventType)
+    assert all(report.by_type[t.wire_name] > 0 for t in EventType)
 
     records = consume_all(kafka_bootstrap, topic, expected=rows, timeout_s=90)
     assert len(records) == rows

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Producer
 
-from giftlive.cli import main
+from cli.main import main
 from replay.kafka_topics import ensure_topics
 from replay.producer import replay_events
 from replay.tail import format_record, tail

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from giftlive.cli import main
+from cli.main import main
 from replay.kuailive_stats import compute_stats
 from replay.synth.params import WorldParams
 from replay.synth.world import synthesize

@@ -18,13 +18,21 @@ from features.columns import FEATURES
 from features.context import china_hour, china_weekday
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.user_book import UserBook
+from flows.stages.base import Stage
+from flows.stages.protocol import (
+    DECISION_STAGE_KEY,
+    LABEL,
+    LABEL_STAGE_KEY,
+    TRAINING,
+    Packet,
+    click_item,
+    dead_letter,
+    decision_sender_of_user,
+    label_item,
+    request_item,
+)
 from giftlive.events import EventType, encode
-from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, TRAINING, Packet
-from giftlive.stages.decision_stage import request_item
-from giftlive.stages.decode import dead_letter
-from giftlive.stages.label_stage import LABEL_STAGE_KEY, click_item, label_item
-from giftlive.stages.merge_input import merge_packets
-from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
+from giftlive.stream_time import BEGINNING_OF_TIME
 from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
 
 _TS = itemgetter("ts")
@@ -39,14 +47,16 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
     return "new"
 
 
-class UserStage:
+class UserStage(Stage):
+    """Emits a Packet of labels for the label stage and one of requests for the decision stage (always: they
+    carry the watermark), and at most one each of (LABEL, [orphan labels]) and (TRAINING, [rows])."""
+
     __slots__ = (
         "index",
         "decision_sender",
         "history",
         "pair_features",
         "online",
-        "merge",
         "users",
         "labels",
         "next_sweep",
@@ -64,30 +74,22 @@ class UserStage:
         online: bool = True,
         pair_features: bool = False,
     ) -> None:
+        super().__init__(senders)
         self.index = index
         self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
-        self.decision_sender = 1 + senders + index if decisions else None  # decision_stage.decision_senders
-        self.merge = WatermarkMerge(senders)
+        self.decision_sender = decision_sender_of_user(index, senders) if decisions else None
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
 
-    def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """A Packet of labels for the label stage and one of requests for the decision stage (always: they
-        carry the watermark), and at most one each of (LABEL, [orphan labels]), (TRAINING, [rows]) and
-        (DEAD_LETTER, [records]); ``None``: end of input."""
-        released, dead = merge_packets(self.merge, packets, f"user shard {self.index}")
-        out = self._advance(released, self.merge.released_to, dead)
-        if dead:
-            out.append((DEAD_LETTER, dead))
-        return out
+    @property
+    def where(self) -> str:
+        return f"user shard {self.index}"
 
-    def on_eof(self) -> list[tuple[str, Any]]:
-        return self.on_packets(None)
-
-    def _advance(self, released: list[dict[str, Any]], watermark: int, dead: list) -> list[tuple[str, Any]]:
+    def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+        watermark = self.merge.released_to
         users, book = self.users, self.labels
         labels: list[dict[str, Any]] = []  # provisional and final: corrected by the label stage
         orphans: list[dict[str, Any]] = []
@@ -128,7 +130,7 @@ class UserStage:
                     }
                     if not book.open(event, segment_of(user_features, pair_features), row):
                         reason = f"duplicate: click id {event['id']!r} already has an open label window"
-                        dead.append(dead_letter(reason, encode(event), f"user shard {self.index}"))
+                        dead.append(dead_letter(reason, encode(event), self.where))
                     elif self.online:
                         clicks.append(click_item(event, row["features"]))
                 elif kind is EventType.GIFT:

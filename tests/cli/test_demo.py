@@ -29,7 +29,7 @@ def test_the_demo_summary_agrees_with_the_topics(tmp_path: Path):
         env = {**os.environ, "KAFKA_BOOTSTRAP": broker.bootstrap}
         world = ["--users", "150", "--streamers", "1500", "--days", "2"]
         done = subprocess.run(
-            [sys.executable, "-m", "giftlive.cli", "demo", "--out", str(out), *world],
+            [sys.executable, "-m", "cli.main", "demo", "--out", str(out), *world],
             cwd=REPO,
             env=env,
             capture_output=True,

@@ -1,7 +1,7 @@
 """Check decisions against the event log they answered, independently of the allocator's code: one decision
 per request (impression or click), unique ids, every chosen room live at the request's time and belonging to
 the stated streamer, 0 < propensity <= 1, the capacity and frequency caps respected and the reported load
-equal to the allocations still held. Used by the tests and by the demo."""
+equal to the allocations still held. A test helper: it re-implements the caps on purpose, as an oracle."""
 
 from __future__ import annotations
 

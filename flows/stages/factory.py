@@ -4,10 +4,11 @@ plain loop, so both run exactly the same stages."""
 from __future__ import annotations
 
 from flows.settings import FlowSettings
-from giftlive.stages.decision_stage import DecisionStage, decision_senders
-from giftlive.stages.label_stage import LabelStage
-from giftlive.stages.streamer_stage import StreamerStage
-from giftlive.stages.user_stage import UserStage
+from flows.stages.decision import DecisionStage
+from flows.stages.label import LabelStage
+from flows.stages.protocol import decision_senders
+from flows.stages.streamer import StreamerStage
+from flows.stages.user import UserStage
 
 
 class StageFactory:

@@ -13,16 +13,19 @@ from typing import Any
 
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.streamer_book import StreamerBook
+from flows.stages.base import Stage
+from flows.stages.protocol import DECISION_STAGE_KEY, Packet, decision_sender_of_streamer, user_key
 from giftlive.events import ROOM_EVENT_TYPES, EventType
-from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, Packet
-from giftlive.stages.merge_input import merge_packets
-from giftlive.stream_time import BEGINNING_OF_TIME, WatermarkMerge
+from giftlive.stream_time import BEGINNING_OF_TIME
 
 _TS = itemgetter("ts")
 
 
-class StreamerStage:
-    __slots__ = ("index", "user_shards", "decisions", "merge", "book", "next_sweep")
+class StreamerStage(Stage):
+    """Emits ``(user shard key, Packet)`` for every user shard and, with decisions, a Packet of room events
+    for the decision stage."""
+
+    __slots__ = ("index", "user_shards", "decisions", "book", "next_sweep")
 
     def __init__(
         self,
@@ -32,26 +35,18 @@ class StreamerStage:
         ttl_ms: int = DEFAULT_TTL_MS,
         decisions: bool = True,
     ) -> None:
+        super().__init__(senders)
         self.index = index
         self.decisions = decisions  # send room events to the decision stage
         self.user_shards = user_shards
-        self.merge = WatermarkMerge(senders)
         self.book = StreamerBook(ttl_ms)
         self.next_sweep = BEGINNING_OF_TIME
 
-    def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """``(user shard key, Packet)`` for every user shard, a Packet of room events for the decision
-        stage, and ``(DEAD_LETTER, [late events, copies])``; ``None`` means end of input."""
-        released, dead = merge_packets(self.merge, packets, f"streamer shard {self.index}")
-        out = self._advance(released)
-        if dead:
-            out.append((DEAD_LETTER, dead))
-        return out
+    @property
+    def where(self) -> str:
+        return f"streamer shard {self.index}"
 
-    def on_eof(self) -> list[tuple[str, Any]]:
-        return self.on_packets(None)
-
-    def _advance(self, released: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         shards = self.user_shards
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         book = self.book
@@ -83,9 +78,11 @@ class StreamerStage:
             book.expire(watermark)
             self.next_sweep = watermark + sweep_interval(book.ttl_ms)
         out: list[tuple[str, Any]] = [
-            (f"u{shard}", Packet(shard, self.index, watermark, events))
+            (user_key(shard), Packet(shard, self.index, watermark, events))
             for shard, events in enumerate(per_shard)
         ]
         if self.decisions:
-            out.append((DECISION_STAGE_KEY, Packet(0, 1 + self.index, watermark, rooms)))
+            out.append(
+                (DECISION_STAGE_KEY, Packet(0, decision_sender_of_streamer(self.index), watermark, rooms))
+            )
         return out

@@ -18,15 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from giftlive.config import (
-    DEADLETTER_TOPIC,
-    DECISIONS_TOPIC,
-    DEFAULT_PARTITIONS,
-    EVENTS_TOPIC,
-    LABELS_TOPIC,
-    PREDICTIONS_TOPIC,
-    TRAINING_TOPIC,
-)
+from giftlive.config import EVENTS_TOPIC
 from giftlive.errors import UserError
 
 DEMO_SPLIT = "7,7,7"  # train, validation, test UTC days: the seed research's KuaiLive split
@@ -81,22 +73,21 @@ class _Tee:
 
 
 def _demo(args: argparse.Namespace, out: Path) -> int:
-    from bytewax.testing import run_main
-
+    from cli.synth_args import params_from_args
+    from estimation.split import parse_split
+    from estimation.training import train_models
     from evaluation.flow_outputs import summarise_outputs
-    from evaluation.topic_outputs import read_outputs
-    from flows.dataflow import build_flow
-    from flows.parquet_io import clear_outputs, write_missing_outputs
-    from flows.runtime import tune_gc
+    from evaluation.model_comparison import format_comparison
+    from evaluation.model_evaluation import evaluate_models
+    from flows.output_check import read_outputs
+    from flows.outputs import OUTPUT_BY_NAME, output_files
+    from flows.runner import run_flow
     from flows.settings import FlowSettings
-    from giftlive.commands.evaluate import run_eval
-    from giftlive.commands.train import run_train
     from replay.broker import broker_for
-    from replay.kafka_topics import ensure_topics
     from replay.kuailive_convert import convert, print_report
     from replay.kuailive_stats import compute_stats, format_stats
     from replay.producer import replay_events
-    from replay.synth.cli import params_from_args
+    from replay.synth.truth import GroundTruth
     from replay.synth.world import synthesize
     from replay.tail import tail
 
@@ -120,7 +111,6 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     report = convert(world, events, progress=True)
     print_report(report)
 
-    outputs = [DECISIONS_TOPIC, LABELS_TOPIC, TRAINING_TOPIC, DEADLETTER_TOPIC, PREDICTIONS_TOPIC]
     print("\n[4/8] replaying into Kafka")
     with broker_for(None) as bootstrap:
         print(f"broker: {bootstrap}")
@@ -133,19 +123,14 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
 
         print(f"\n[6/8] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
         flow_out = out / "flow"
-        clear_outputs(flow_out)
-        tune_gc()
-        flow_started = time.monotonic()
-        ensure_topics(bootstrap, outputs, DEFAULT_PARTITIONS)
         settings = FlowSettings(bootstrap=bootstrap, out_dir=flow_out, snapshots=False)  # no recovery store
-        run_main(build_flow(settings, progress=sys.stdout))
-        write_missing_outputs(flow_out)
-        flow_s = time.monotonic() - flow_started
+        flow_s = run_flow(settings, progress=sys.stdout)
 
-        print(f"\n[7/8] tailing {args.tail_decisions} decisions from {DECISIONS_TOPIC}, reading outputs back")
+        decisions_topic = settings.topic(OUTPUT_BY_NAME["decisions"])
+        print(f"\n[7/8] tailing {args.tail_decisions} decisions from {decisions_topic}, reading outputs back")
         buffer = io.StringIO()
         tail(
-            DECISIONS_TOPIC,
+            decisions_topic,
             bootstrap,
             from_beginning=True,
             limit=args.tail_decisions,
@@ -153,27 +138,23 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
             out=buffer,
         )
         print(buffer.getvalue(), end="")
-        topics = read_outputs(bootstrap, flow_out, outputs)
+        topics = read_outputs(settings)
 
     print("\n[8/8] training the gift-value models on the flow's table and scoring them on the test days")
     models_dir = out / "models"
     table = flow_out / "training.parquet"
     try:
-        run_train(argparse.Namespace(table=table, split=DEMO_SPLIT, out=models_dir))
-        print()
-        run_eval(
-            argparse.Namespace(
-                table=table,
-                models=models_dir,
-                world=world,
-                split=None,
-                bootstrap=100,
-                json=False,
-                predictions_out=out / "eval-predictions.parquet",
-                report=out / "eval.html",
-                online=flow_out / "predictions.parquet",
-            )
+        trained = train_models(table, parse_split(DEMO_SPLIT), models_dir)
+        print("\n" + "\n".join(trained.lines()) + "\n")
+        evaluation = evaluate_models(
+            table,
+            models_dir,
+            out / "eval.html",
+            truth=GroundTruth.load(world),
+            online=flow_out / "predictions.parquet",
+            predictions_out=out / "eval-predictions.parquet",
         )
+        print(format_comparison(evaluation.comparison))
     except UserError as exc:  # a small custom world (--days) cannot fill the 7-7-7 split
         print(f"skipped: {exc}")
 
@@ -189,7 +170,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         f"({replayed.delivered / flow_s:,.0f} events/s), Kafka -> flow -> Kafka and {flow_out}/"
     )
     print(topics.summary())
-    print(summarise_outputs(flow_out, decisions=False))
+    print(summarise_outputs(output_files(flow_out), decisions=False))
     print(
         f"  outputs            {out}/ (world/, events.parquet, events.rejects.parquet, flow/, models/, "
         "eval-predictions.parquet, eval.html, demo.log)"

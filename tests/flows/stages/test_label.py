@@ -8,8 +8,15 @@ import numpy as np
 
 from estimation.online import OnlineGiftModel
 from features.columns import FEATURES
-from giftlive.stages import DECISION_STAGE_KEY, Packet
-from giftlive.stages.label_stage import LABEL_ITEM_TYPE, MODEL_ITEM_TYPE, LabelStage, click_item, label_item
+from flows.stages.label import LabelStage
+from flows.stages.protocol import (
+    DECISION_STAGE_KEY,
+    LABEL_ITEM_TYPE,
+    MODEL_ITEM_TYPE,
+    Packet,
+    click_item,
+    label_item,
+)
 from labels.label_book import FIRST_GIFT_MS
 
 ROUND = 600_000

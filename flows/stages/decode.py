@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from giftlive.events import EventType, InvalidEvent, decode
-from giftlive.stages import DEAD_LETTER, Packet
+from flows.stages.protocol import DEAD_LETTER, Packet, dead_letter, streamer_key
+from giftlive.events import END_OF_PARTITION, EventType, InvalidEvent, decode
 from giftlive.stream_time import END_OF_TIME
-
-END_OF_PARTITION = "end-of-partition"
-CONTROL_HEADER = "giftlive-control"
 
 # Types the downstream stages use; likes and comments are valid but not used yet. Impressions are only
 # allocation requests: a flow without decisions does not forward them.
@@ -25,24 +22,12 @@ _FOR_FEATURES = frozenset(
 _FOR_DECISIONS = _FOR_FEATURES | {EventType.IMPRESSION}
 
 
-def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:
-    """The value of a record's control header (e.g. ``end-of-partition``), or None for a data record."""
-    for name, value in headers or ():
-        if name == CONTROL_HEADER:
-            return (value or b"").decode("utf-8", errors="replace")
-    return None
-
-
 class RawRecord(NamedTuple):
     partition: int
     position: int  # Kafka offset, or row number in a file
     key: bytes | None
     value: bytes | None
     control: str | None = None
-
-
-def dead_letter(reason: str, raw: bytes | None, source: str, key: bytes | None = None) -> dict[str, Any]:
-    return {"reason": reason, "source": source, "key": key, "raw": raw}
 
 
 def decode_batch(
@@ -114,7 +99,7 @@ def decode_batch(
             if event["type"] in forwarded:
                 per_shard[event["streamer_id"] % shards].append(event)
         for shard, shard_events in enumerate(per_shard):
-            out.append((f"s{shard}", Packet(shard, partition, watermark, shard_events)))
+            out.append((streamer_key(shard), Packet(shard, partition, watermark, shard_events)))
     if dead:
         out.append((DEAD_LETTER, dead))
     return out

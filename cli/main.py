@@ -1,4 +1,4 @@
-"""`giftlive` console script: argparse wiring only; each subcommand lives in giftlive/commands/."""
+"""`giftlive` console script: argparse wiring only; each subcommand lives in its own module of cli/."""
 
 from __future__ import annotations
 
@@ -6,9 +6,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from cli import broker, data, demo, evaluate, replay, run, tail, train
 from giftlive import __version__
-from giftlive.commands import COMMANDS
 from giftlive.errors import UserError
+
+COMMANDS = (
+    data.register,
+    replay.register,
+    run.register,
+    train.register,
+    evaluate.register,
+    tail.register,
+    broker.register,
+    demo.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

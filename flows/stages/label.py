@@ -11,39 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from estimation.online import OnlineGiftModel, Prepared
-from giftlive.events import EventType
-from giftlive.stages import DEAD_LETTER, DECISION_STAGE_KEY, LABEL, PREDICTION, Packet
-from giftlive.stages.merge_input import merge_packets
-from giftlive.stream_time import WatermarkMerge
+from flows.stages.base import Stage
+from flows.stages.protocol import (
+    DECISION_SENDER_OF_LABELS,
+    DECISION_STAGE_KEY,
+    LABEL,
+    LABEL_ITEM_TYPE,
+    PREDICTION,
+    Packet,
+    label_item,
+    model_item,
+)
 from labels.label_corrector import LabelCorrector
-
-LABEL_STAGE_KEY = "l0"
-LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
-MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
-
 
 ONLINE_MODEL_NAME = "online-river.v1"
 
 
-def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
-    """A click's features for the online model, ordered like the click itself."""
-    return {"ts": click["ts"], "type": EventType.CLICK, "id": click["id"], "features": features}
+class LabelStage(Stage):
+    """Emits ``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
+    carries the watermark) and ``(PREDICTION, [records])`` of the online model."""
 
-
-def model_item(stamp: int, model: OnlineGiftModel) -> dict[str, Any]:
-    """A snapshot of the online model that learned from every item strictly before ``stamp``."""
-    return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
-
-
-def label_item(label: dict[str, Any]) -> dict[str, Any]:
-    """A label wrapped for the merge, which orders items by (ts, type, id)."""
-    return {"ts": label["ts"], "type": LABEL_ITEM_TYPE, "id": label["label_id"], "label": label}
-
-
-class LabelStage:
     __slots__ = (
         "decisions",
-        "merge",
         "corrector",
         "online",
         "open_features",
@@ -59,8 +48,8 @@ class LabelStage:
         online: bool = True,
         snapshot_every_ms: int | None = None,
     ) -> None:
+        super().__init__(senders)
         self.decisions = decisions  # send corrected labels to the decision stage
-        self.merge = WatermarkMerge(senders)
         self.corrector = LabelCorrector(window_ms)
         self.online = OnlineGiftModel() if online else None
         self.open_features: dict[str, Prepared] = {}  # click -> its model input, until its final label
@@ -69,10 +58,11 @@ class LabelStage:
         self.snapshot_every = snapshot_every_ms if online and decisions else None
         self.next_snapshot: int | None = None
 
-    def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
-        """``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
-        carries the watermark) and ``(PREDICTION, [records])`` of the online model; ``None``: end of input."""
-        released, dead = merge_packets(self.merge, packets, "label stage")
+    @property
+    def where(self) -> str:
+        return "label stage"
+
+    def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         correct = self.corrector.correct
         snapshots: list[dict[str, Any]] = []
         if self.online is None:
@@ -88,15 +78,12 @@ class LabelStage:
             if self.snapshot_every is not None:
                 self._snapshot_to(self.merge.released_to, snapshots)
                 items.extend(snapshots)
-            out.append((DECISION_STAGE_KEY, Packet(0, 0, self.merge.released_to, items)))
+            out.append(
+                (DECISION_STAGE_KEY, Packet(0, DECISION_SENDER_OF_LABELS, self.merge.released_to, items))
+            )
         if labels:
             out.append((LABEL, labels))
-        if dead:
-            out.append((DEAD_LETTER, dead))
         return out
-
-    def on_eof(self) -> list[tuple[str, Any]]:
-        return self.on_packets(None)
 
     def _with_online_model(
         self, released: list[dict[str, Any]], snapshots: list[dict[str, Any]]

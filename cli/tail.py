@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from giftlive.commands.replay import require_bootstrap
+from cli.replay import require_bootstrap
 from giftlive.errors import UserError
 
 EPILOG = """\

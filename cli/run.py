@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import textwrap
 from pathlib import Path
 
 from allocator.policy import PAIR_MODELS, PolicyConfig
-from giftlive.config import (
-    DEADLETTER_TOPIC,
-    DECISIONS_TOPIC,
-    DEFAULT_PARTITIONS,
-    EVENTS_TOPIC,
-    LABELS_TOPIC,
-    PREDICTIONS_TOPIC,
-    TRAINING_TOPIC,
-    bootstrap_from_env,
-)
+from flows.outputs import OUTPUTS
+from giftlive.config import EVENTS_TOPIC, bootstrap_from_env
 from giftlive.errors import UserError
 
 EPILOG = """\
@@ -28,19 +20,18 @@ examples:
                                                           # (topics only: Parquet needs an end of input)
   giftlive run --events E.parquet --out D --allocator-model offline --model runs/models  # trained models
 
-outputs (Parquet with --out; topics giftlive.decisions, .labels, .training, .deadletter with a broker):
-  decisions.parquet   one per impression or click (an allocation request): the room chosen for the user
-                      among the live rooms, its exact propensity, the caps hit, the streamer's load
-  predictions.parquet the online gift model's P(gift), amount and value for each click, made before any
-                      of that click's labels was learned
-  training.parquet    one row per valid click: ids, features from strictly before the click, final label
-  labels.parquet      provisional labels (<click>@60s, <click>@leave) with survival-corrected gift
-                      probability, final labels (<click>@final) and orphan gifts (<gift>@orphan)
-  deadletter.parquet  every record that failed the schema (or came too late), with reason and raw bytes
+outputs (Parquet files with --out; topics with a broker):
+{outputs}
 
 The same dataflow runs as `python -m bytewax.run flows.giftlive_flow:flow` with settings from environment
 variables (see flows/settings.py). Labels run on event time: any replay speed gives the same output.
-"""
+""".format(
+    outputs="\n".join(
+        f"  {o.file:<21}{o.topic}\n"
+        + textwrap.fill(o.description, 100, initial_indent=" " * 23, subsequent_indent=" " * 23)
+        for o in OUTPUTS
+    )
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,21 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument(
         "--events-topic", default=EVENTS_TOPIC, metavar="T", help=f"(default: {EVENTS_TOPIC})"
     )
-    source.add_argument(
-        "--labels-topic", default=LABELS_TOPIC, metavar="T", help=f"(default: {LABELS_TOPIC})"
-    )
-    source.add_argument(
-        "--training-topic", default=TRAINING_TOPIC, metavar="T", help=f"(default: {TRAINING_TOPIC})"
-    )
-    source.add_argument(
-        "--deadletter-topic", default=DEADLETTER_TOPIC, metavar="T", help=f"(default: {DEADLETTER_TOPIC})"
-    )
-    source.add_argument(
-        "--decisions-topic", default=DECISIONS_TOPIC, metavar="T", help=f"(default: {DECISIONS_TOPIC})"
-    )
-    source.add_argument(
-        "--predictions-topic", default=PREDICTIONS_TOPIC, metavar="T", help=f"(default: {PREDICTIONS_TOPIC})"
-    )
+    for output in OUTPUTS:
+        source.add_argument(
+            f"--{output.name}-topic", default=output.topic, metavar="T", help=f"(default: {output.topic})"
+        )
     policy = parser.add_argument_group("allocation (allocator/policy.py has the rest)")
     policy.add_argument(
         "--capacity", type=int, default=50, metavar="N", help="allocations a streamer may hold at once (50)"
@@ -146,12 +126,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bytewax.run import cli_main
-
-    from evaluation.flow_outputs import summarise_outputs
-    from flows.dataflow import build_flow
-    from flows.parquet_io import clear_outputs, write_missing_outputs
-    from flows.runtime import tune_gc
+    from flows.outputs import output_files
+    from flows.runner import run_flow
     from flows.settings import FlowSettings, parse_observe, policy_config
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
@@ -178,10 +154,7 @@ def _run(args: argparse.Namespace) -> int:
         bootstrap=bootstrap,
         follow=args.follow,
         events_topic=args.events_topic,
-        labels_topic=args.labels_topic,
-        training_topic=args.training_topic,
-        deadletter_topic=args.deadletter_topic,
-        decisions_topic=args.decisions_topic,
+        topics={o.name: getattr(args, f"{o.name}_topic") for o in OUTPUTS},
         policy=policy_config(
             args.capacity,
             args.pair_cap,
@@ -199,50 +172,21 @@ def _run(args: argparse.Namespace) -> int:
         snapshots=args.recovery is not None,
         decisions=not args.no_decisions,
         online_model=not args.no_online_model,
-        predictions_topic=args.predictions_topic,
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(
             "--recovery resumes a broker-mode run (topic outputs are at-least-once with deterministic ids), "
             "but Parquet files cannot be resumed: use it without --out/--events, or rerun from scratch"
         )
-    recovery = _recovery_store(args.recovery, args.workers) if args.recovery is not None else None
-    if bootstrap is not None:
-        from replay.kafka_topics import check_reachable, ensure_topics
-
-        check_reachable(bootstrap)
-        topics = [args.labels_topic, args.training_topic, args.deadletter_topic]
-        if not args.no_decisions:
-            topics.append(args.decisions_topic)
-        if not args.no_online_model:
-            topics.append(args.predictions_topic)
-        ensure_topics(bootstrap, topics, DEFAULT_PARTITIONS)
-    if args.out is not None:
-        clear_outputs(args.out)
-    tune_gc()
-    started = time.monotonic()
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
-    cli_main(
-        build_flow(settings, progress=sys.stderr), workers_per_process=args.workers, recovery_config=recovery
-    )
-    elapsed = time.monotonic() - started
+    elapsed = run_flow(settings, workers=args.workers, recovery=args.recovery, progress=sys.stderr)
     if args.out is not None:
-        write_missing_outputs(args.out)
+        from evaluation.flow_outputs import summarise_outputs
+
         print(f"done in {elapsed:.1f}s; outputs in {args.out}/")
-        print(summarise_outputs(args.out, point_name(observe_ms[0]) if observe_ms else None))
+        point = point_name(observe_ms[0]) if observe_ms else None
+        print(summarise_outputs(output_files(args.out), point))
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0
-
-
-def _recovery_store(directory: Path, workers: int):  # -> RecoveryConfig
-    """The store in ``directory``, initialised with one partition per worker when new."""
-    from bytewax.recovery import RecoveryConfig, init_db_dir
-
-    if directory.exists() and not directory.is_dir():
-        raise UserError(f"--recovery {directory} is a file; give a directory")
-    if not directory.exists() or not any(directory.iterdir()):
-        directory.mkdir(parents=True, exist_ok=True)
-        init_db_dir(directory, workers)
-    return RecoveryConfig(str(directory))

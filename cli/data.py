@@ -72,7 +72,7 @@ def _run_convert(args: argparse.Namespace) -> int:
 
 
 def _run_synth(args: argparse.Namespace) -> int:
-    from replay.synth.cli import run_synth
+    from cli.synth_args import run_synth
 
     return run_synth(args)
 

@@ -1,0 +1,76 @@
+"""One way to run the flow, for `giftlive run`, the demo and the benchmarks: outputs cleared, output topics
+created, GC tuned, the flow built and run, missing output files written.
+
+GC: the flow holds millions of small long-lived objects (users, pairs, open windows, pending events) and
+allocates several per event. With CPython's default GC thresholds (700, 10, 10) the collector runs every
+few hundred events and its older generations keep re-walking that growing state; on the demo world in
+Kafka mode the default settings cost a quarter of the run time (41 s vs 31 s for the first 1.5M events).
+The state holds no reference cycles worth collecting early, so collect far less often.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from flows.dataflow import build_flow
+from flows.parquet_io import clear_outputs, write_missing_outputs
+from flows.settings import FlowSettings
+from giftlive.config import DEFAULT_PARTITIONS
+from giftlive.errors import UserError
+
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Collect garbage less often (see the module docstring); call once per process before running."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def run_flow(
+    settings: FlowSettings,
+    workers: int = 1,
+    recovery: Path | None = None,
+    progress: TextIO | None = None,
+    source: Any = None,
+    senders: int | None = None,
+    sinks: dict[str, Any] | None = None,
+) -> float:
+    """Run the flow to the end of its input (or until Ctrl-C with ``follow``); the wall seconds it took.
+
+    ``recovery`` is a Bytewax recovery store (created when missing) to snapshot to and resume from;
+    ``source``/``senders``/``sinks`` replace the settings' edges (in-memory runs: tests, benchmarks)."""
+    from bytewax.run import cli_main
+
+    recovery_config = _recovery_store(recovery, workers) if recovery is not None else None
+    if sinks is None and settings.bootstrap is not None and settings.events_path is None:
+        from replay.kafka_topics import check_reachable, ensure_topics
+
+        check_reachable(settings.bootstrap)
+        topics = [settings.topic(output) for output in settings.outputs]
+        ensure_topics(settings.bootstrap, topics, DEFAULT_PARTITIONS)
+    files = settings.out_dir if sinks is None else None
+    if files is not None:
+        clear_outputs(files)
+    tune_gc()
+    started = time.monotonic()
+    flow = build_flow(settings, source=source, senders=senders, sinks=sinks, progress=progress)
+    cli_main(flow, workers_per_process=workers, recovery_config=recovery_config)
+    elapsed = time.monotonic() - started
+    if files is not None:
+        write_missing_outputs(files)
+    return elapsed
+
+
+def _recovery_store(directory: Path, workers: int):  # -> RecoveryConfig
+    """The store in ``directory``, initialised with one partition per worker when new."""
+    from bytewax.recovery import RecoveryConfig, init_db_dir
+
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"--recovery {directory} is a file; give a directory")
+    if not directory.exists() or not any(directory.iterdir()):
+        directory.mkdir(parents=True, exist_ok=True)
+        init_db_dir(directory, workers)
+    return RecoveryConfig(str(directory))

@@ -1,0 +1,55 @@
+"""Decision stage: one key that merges room events (from the streamer shards), allocation requests (from the
+user shards) and corrected labels (from the label stage) in event-time order, and answers every request.
+
+In one millisecond the order is: online model snapshots, room starts, requests, room ends, labels. So a
+request sees a room that starts in its millisecond and one that ends in it, but no label of its millisecond:
+the posteriors it is decided on hold only labels from strictly before it. A snapshot stamped t holds only
+what the label stage learned from items strictly before t.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocator.allocator import Allocator
+from allocator.pair_lift import ValueModel
+from allocator.policy import PolicyConfig
+from flows.stages.base import Stage
+from flows.stages.protocol import DECISION, LABEL_ITEM_TYPE, MODEL_ITEM_TYPE
+from giftlive.events import EventType
+
+
+class DecisionStage(Stage):
+    """Emits ``(DECISION, [decisions])``: one decision per request."""
+
+    __slots__ = ("allocator",)
+
+    def __init__(
+        self, senders: int, config: PolicyConfig | None = None, value_model: ValueModel | None = None
+    ) -> None:
+        super().__init__(senders)
+        self.allocator = Allocator(config, value_model)
+
+    @property
+    def where(self) -> str:
+        return "decision stage"
+
+    def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+        allocator = self.allocator
+        decisions = []
+        for item in released:
+            kind = item["type"]
+            if kind == LABEL_ITEM_TYPE:
+                allocator.learn_label(item["label"])
+            elif kind == MODEL_ITEM_TYPE:
+                allocator.use_model(item["model"])
+            elif kind is EventType.ROOM_START:
+                allocator.start_room(item)
+            elif kind is EventType.ROOM_END:
+                allocator.end_room(item)
+            else:
+                decisions.append(allocator.decide(item))
+        out: list[tuple[str, Any]] = []
+        if decisions:
+            out.append((DECISION, decisions))
+        return out

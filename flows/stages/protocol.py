@@ -1,0 +1,118 @@
+"""What the stages say to each other: keys, sender numbers, packets, items and output records.
+
+Items between stages are ``(key, payload)`` pairs: a stage key and a Packet, or an output kind (DEAD_LETTER,
+LABEL, TRAINING, DECISION, PREDICTION: a leading ``!``) and a list of records for the sinks.
+
+Stage keys and who sends to whom (each receiver numbers its senders; its WatermarkMerge waits for them all):
+
+    decode ──► s{i} streamer shard i       senders: the input partitions 0..P-1
+    s{i}   ──► u{j} user shard j           senders: the streamer shards 0..S-1
+    u{j}   ──► l0   the label stage        senders: the user shards 0..U-1
+    l0, s{i}, u{j} ──► d0 decision stage   senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S + j
+
+Within one millisecond the merge orders items by (ts, type, id): model snapshots (MODEL_ITEM_TYPE), then the
+event types (giftlive.events.EventType), then labels (LABEL_ITEM_TYPE).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from giftlive.events import EventType
+
+# Output kinds: the key of an output item. flows/outputs.py maps each to its topic, file and schema.
+DEAD_LETTER = "!deadletter"
+LABEL = "!labels"
+TRAINING = "!training"
+DECISION = "!decisions"
+PREDICTION = "!predictions"
+
+LABEL_STAGE_KEY = "l0"  # the one label stage
+DECISION_STAGE_KEY = "d0"  # the one decision stage
+
+LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
+MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
+
+
+def streamer_key(shard: int) -> str:
+    return f"s{shard}"
+
+
+def user_key(shard: int) -> str:
+    return f"u{shard}"
+
+
+def is_output(key: str) -> bool:
+    """An output item (records for the sinks), not a packet for a stage."""
+    return key[0] == "!"
+
+
+def decision_senders(streamer_shards: int, user_shards: int) -> int:
+    """Senders into the decision merge: the label stage, every streamer shard, every user shard."""
+    return 1 + streamer_shards + user_shards
+
+
+DECISION_SENDER_OF_LABELS = 0
+
+
+def decision_sender_of_streamer(shard: int) -> int:
+    return 1 + shard
+
+
+def decision_sender_of_user(shard: int, streamer_shards: int) -> int:
+    return 1 + streamer_shards + shard
+
+
+class Packet(NamedTuple):
+    """Events from one sender to one receiving shard, with the sender's watermark: it will send nothing
+    older than ``watermark`` again. The receiver index rides along: Bytewax logic does not know its key."""
+
+    receiver: int
+    sender: int
+    watermark: int
+    events: list[dict[str, Any]]
+
+
+def dead_letter(reason: str, raw: bytes | None, source: str, key: bytes | None = None) -> dict[str, Any]:
+    """A dead-letter record: why, where, and the raw bytes as they came."""
+    return {"reason": reason, "source": source, "key": key, "raw": raw}
+
+
+def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
+    """A click's features for the online model, ordered like the click itself."""
+    return {"ts": click["ts"], "type": EventType.CLICK, "id": click["id"], "features": features}
+
+
+def model_item(stamp: int, model: Any) -> dict[str, Any]:
+    """A snapshot of the online model that learned from every item strictly before ``stamp``."""
+    return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
+
+
+def label_item(label: dict[str, Any]) -> dict[str, Any]:
+    """A label wrapped for the merge, which orders items by (ts, type, id)."""
+    return {"ts": label["ts"], "type": LABEL_ITEM_TYPE, "id": label["label_id"], "label": label}
+
+
+def request_item(
+    event: dict[str, Any],
+    history: list[tuple[int, float]],
+    user_features: tuple | None = None,
+    pairs: list[tuple] | None = None,
+) -> dict[str, Any]:
+    """An impression or click as a request, with the user's (streamer, gift sum) history before it; for a
+    value model's pair lift also the user's features, the history's pair features and, on a click, the
+    clicked streamer's features (all from strictly before the request)."""
+    item = {
+        "ts": event["ts"],
+        "type": event["type"],
+        "id": event["id"],
+        "user_id": event["user_id"],
+        "history": history,
+    }
+    if user_features is not None:
+        item["user_features"] = user_features
+        item["pairs"] = pairs
+        if "streamer_features" in event:
+            item["streamer_id"] = event["streamer_id"]
+            item["streamer_features"] = event["streamer_features"]
+    return item
