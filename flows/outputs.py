@@ -36,6 +36,7 @@ class Output:
     file: str  # Parquet file in the output folder
     schema: pa.Schema
     key: Callable[[dict[str, Any]], bytes | None]  # Kafka key of a record
+    id_field: str | None  # the record's deterministic id: consumers drop duplicates by it
     needs: str | None = None  # the FlowSettings switch that must be on for it: "decisions" or "online_model"
     description: str = ""
 
@@ -62,6 +63,7 @@ OUTPUTS: tuple[Output, ...] = (
         "decisions.parquet",
         DECISION_SCHEMA,
         _field("user_id"),  # by user: one user's decisions stay in order within a partition
+        "decision_id",
         needs="decisions",
         description="one per impression or click (an allocation request): the room chosen for the user "
         "among the live rooms, its exact propensity, the caps hit, the streamer's load",
@@ -73,6 +75,7 @@ OUTPUTS: tuple[Output, ...] = (
         "predictions.parquet",
         PREDICTION_SCHEMA,
         _field("click_id"),
+        "click_id",
         needs="online_model",
         description="the online gift model's P(gift), amount and value for each click, made before any of "
         "that click's labels was learned",
@@ -84,6 +87,7 @@ OUTPUTS: tuple[Output, ...] = (
         "training.parquet",
         TRAINING_SCHEMA,
         _field("click_id"),
+        "click_id",
         description="one row per valid click: ids, features from strictly before the click, final label",
     ),
     Output(
@@ -93,6 +97,7 @@ OUTPUTS: tuple[Output, ...] = (
         "labels.parquet",
         LABEL_SCHEMA,
         _field("label_id"),
+        "label_id",
         description="provisional labels (<click>@60s, <click>@leave) with survival-corrected gift "
         "probability, final labels (<click>@final) and orphan gifts (<gift>@orphan)",
     ),
@@ -103,6 +108,7 @@ OUTPUTS: tuple[Output, ...] = (
         "deadletter.parquet",
         DEADLETTER_SCHEMA,
         lambda record: record["key"],
+        None,  # a dead letter has no id of its own
         description="every record that failed the schema (or came too late), with reason and raw bytes",
     ),
 )
