@@ -31,6 +31,7 @@ from allocator.pair_lift import ValueModel, pair_lifts
 from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig, add_candidates, choose_rows
 from allocator.posteriors import PosteriorBook
 from allocator.sample_round import SampleRound
+from allocator.scorer import Scorer
 from giftlive.compact_state import CompactState
 from giftlive.events import EventType
 
@@ -59,10 +60,19 @@ class Allocator(CompactState):
         "next_sweep",
         "value_model",
         "streamer_features",
+        "scorer",
     )
 
-    def __init__(self, config: PolicyConfig | None = None, value_model: ValueModel | None = None) -> None:
+    def __init__(
+        self,
+        config: PolicyConfig | None = None,
+        value_model: ValueModel | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
         config = self.config = config or PolicyConfig()
+        if (config.scoring == "scorer") != (scorer is not None):
+            raise ValueError("a scorer is given exactly when the policy's scoring is 'scorer'")
+        self.scorer = scorer
         # The pair lift's model: fixed (offline), or replaced by the label stage's snapshots (online); with
         # a model policy and no model yet, history streamers get no factor.
         self.value_model = value_model
@@ -112,6 +122,8 @@ class Allocator(CompactState):
             self.streamer_features[request["streamer_id"]] = features
         if now >= self.next_sweep:
             self._sweep(now)
+        if config.scoring != "thompson":
+            return self._decide_over_live_rooms(request)
         rnd = self._round_at(now)
         load = self.load
         load.advance(now)
@@ -158,12 +170,83 @@ class Allocator(CompactState):
                 config.rows, fixed_live, values, rnd.cold_live, cold_values, config.explore_rows
             )
         live_id = int(choices.live[row])
-        propensity = float(np.count_nonzero(choices.live == live_id)) / config.rows
+        return self._record(
+            request,
+            live_id,
+            score=float(choices.value[row]),
+            propensity=float(np.count_nonzero(choices.live == live_id)) / config.rows,
+            candidates=len(rnd.top_streamers) + len(hist_live) + rnd.cold_counts[row],
+            explored=bool(choices.explored[row]),
+            capped=(capacity_capped, frequency_capped),
+        )
+
+    def _decide_over_live_rooms(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Greedy on one value per eligible live room (posterior mean or the injected scorer), or a uniform
+        pick; the Thompson policy's caps. Propensity: 1 when greedy, 1 / eligible rooms when uniform."""
+        config, now, user_id = self.config, request["ts"], request["user_id"]
+        load = self.load
+        load.advance(now)
+        live_ids = np.fromiter(self.rooms.streamer_of.keys(), dtype=np.int64, count=len(self.rooms))
+        streamers = np.fromiter(self.rooms.streamer_of.values(), dtype=np.int64, count=len(self.rooms))
+        full, pair_capped = load.full, load.capped_for(user_id, now)
+        at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
+        at_frequency = np.zeros(len(streamers), dtype=bool)
+        if pair_capped:
+            at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
+        eligible = np.flatnonzero(~(at_capacity | at_frequency))
+        capped = (int(at_capacity.sum()), int(at_frequency.sum()))
+        if eligible.size == 0:
+            return self._record(request, NO_ROOM, 0.0, 1.0, len(live_ids), False, capped)
+        if config.scoring == "uniform":
+            seed = (config.seed, zlib.crc32(request["id"].encode()))
+            pick = int(eligible[np.random.default_rng(seed).integers(eligible.size)])
+            return self._record(
+                request, int(live_ids[pick]), 0.0, 1.0 / eligible.size, len(live_ids), False, capped
+            )
+        if config.scoring == "scorer":
+            values = np.asarray(
+                self.scorer(user_id, live_ids[eligible], streamers[eligible], now), dtype=float
+            )
+        else:
+            values = self._posterior_means(streamers[eligible].tolist(), now)
+        best = int(values.argmax())
+        pick = int(eligible[best])
+        return self._record(
+            request, int(live_ids[pick]), float(values[best]), 1.0, len(live_ids), False, capped
+        )
+
+    def _posterior_means(self, streamers: list[int], now: int) -> np.ndarray:
+        """Each streamer's posterior value per exposure, as of the last hourly ranking (now for one since)."""
+        standing, posteriors = self.standing, self.posteriors
+        if self.ranked_at is None or now - self.ranked_at >= self.config.rank_every_ms:
+            self._rank(now)
+            standing = self.standing
+        values = []
+        for streamer in streamers:
+            known = standing.get(streamer)
+            if known is None:
+                posterior = posteriors.at(streamer, now)
+                known = standing[streamer] = (posterior.expected_value(posteriors.prior), posterior.clicks())
+            values.append(known[0])
+        return np.array(values)
+
+    def _record(
+        self,
+        request: dict[str, Any],
+        live_id: int,
+        score: float,
+        propensity: float,
+        candidates: int,
+        explored: bool,
+        capped: tuple[int, int],
+    ) -> dict[str, Any]:
+        """The decision record; a served room is counted against its streamer's caps."""
+        config, now, user_id = self.config, request["ts"], request["user_id"]
         streamer_id = None
         if live_id != NO_ROOM:
             streamer_id = self.rooms.streamer_of[live_id]
-            held = load.load(streamer_id)
-            load.record(user_id, streamer_id, now)
+            held = self.load.load(streamer_id)
+            self.load.record(user_id, streamer_id, now)
         return {
             "decision_id": decision_id(request["id"], config),
             "request_id": request["id"],
@@ -172,15 +255,15 @@ class Allocator(CompactState):
             "user_id": user_id,
             "live_id": None if streamer_id is None else live_id,
             "streamer_id": streamer_id,
-            "candidates": len(rnd.top_streamers) + len(hist_live) + rnd.cold_counts[row],
-            "score": None if streamer_id is None else float(choices.value[row]),
+            "candidates": candidates,
+            "score": None if streamer_id is None else score,
             "propensity": propensity,
             "rows": config.rows,
-            "explored": bool(choices.explored[row]),
+            "explored": explored,
             "cold_start": streamer_id is not None and self._is_cold(streamer_id, now),
             "load": 0 if streamer_id is None else held,
-            "capacity_capped": capacity_capped,
-            "frequency_capped": frequency_capped,
+            "capacity_capped": capped[0],
+            "frequency_capped": capped[1],
             "policy": config.name,
             "policy_version": config.version,
         }

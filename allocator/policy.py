@@ -25,6 +25,10 @@ from functools import cached_property
 import numpy as np
 
 PAIR_MODELS = ("boost", "online", "offline")
+# How a policy values its candidates: Thompson rows over the shared candidates (the default), or one value per
+# live room: the posterior mean (greedy, no exploration), a uniform draw (random), or an injected scorer
+# (e.g. a synthetic world's truth: the oracle). The last three pick among every eligible live room.
+SCORINGS = ("thompson", "posterior-mean", "uniform", "scorer")
 BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
 NO_ROOM = -1
 
@@ -51,12 +55,15 @@ class PolicyConfig:
     pair_model: str = "boost"  # the pair factor: hand-set "boost", or the "online" / "offline" model's lift
     max_lift: float = 10.0  # a model's pair lift is clipped to [1 / max_lift, max_lift]
     model_tag: str = ""  # names the trained models behind an "offline" pair factor (their fingerprint)
+    scoring: str = "thompson"  # see SCORINGS
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
             raise ValueError("explore must be in [0, 1]; rows, capacity and pair_cap >= 1")
         if self.pair_model not in PAIR_MODELS:
             raise ValueError(f"pair model {self.pair_model!r}: choose one of {', '.join(PAIR_MODELS)}")
+        if self.scoring not in SCORINGS:
+            raise ValueError(f"scoring {self.scoring!r}: choose one of {', '.join(SCORINGS)}")
         if self.max_lift < 1:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 
