@@ -170,8 +170,13 @@ class GroundTruth:
         ts: np.ndarray,
         room_end: np.ndarray,
         rng: np.random.Generator,
+        load: np.ndarray | None = None,
     ) -> Sessions:
-        """Watch time, gifts (time, price), likes and comments of clicked sessions; nothing after room end."""
+        """Watch time, gifts (time, price), likes and comments of clicked sessions; nothing after room end.
+
+        ``load`` (viewers) saturates gifting through ``p_gift``, the one place it acts, so a session sampled
+        under a load averages to ``expected_amount`` under the same load.
+        """
         p = self.params
         n = np.size(users)
         users = np.asarray(users, dtype=np.int64)
@@ -179,7 +184,7 @@ class GroundTruth:
         room_left_ms = np.maximum(np.asarray(room_end, dtype=np.int64) - ts, 0)
         favourite = self.is_favourite(users, streamers)
         engaged = rng.random(n) < _sigmoid(p.engaged_base + p.engaged_favourite_lift * favourite)
-        gifted = rng.random(n) < self.p_gift(users, streamers, ts)
+        gifted = rng.random(n) < self.p_gift(users, streamers, ts, load)
 
         # Gifts: 1 + geometric extras; the first is immediate or log-normally delayed, later ones follow it.
         extras = rng.geometric(1.0 - p.extra_gift_prob, n) - 1

@@ -35,6 +35,8 @@ def stats(tmp_path_factory) -> dict:
         ("delay_p99_s", 8600, 0.50, True),
         ("watch_p50_s", 5, 0.50, True),
         ("watch_p90_s", 1000, 0.50, True),
+        ("first_pair_conversion", 0.0111, 0.25, True),
+        ("repeat_click_share", 0.042, 0.25, True),
     ],
 )
 def test_statistic_matches_kuailive(stats, key, target, tolerance, relative):

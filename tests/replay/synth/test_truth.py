@@ -40,6 +40,20 @@ def test_p_gift_and_expected_amount_match_the_sampler(truth):
     assert amount.sum() / reps == pytest.approx(ev_true.sum(), rel=0.08)
 
 
+@pytest.mark.parametrize("load_per_capacity", [0.5, 4.0])
+def test_sampled_amount_under_load_matches_expected_amount(truth, load_per_capacity):
+    users, streamers = _favourite_pairs(truth, 4)
+    reps = 50_000
+    u, s = np.repeat(users, reps), np.repeat(streamers, reps)
+    ts = np.full(u.size, PARAMS.start_ms + 20 * HOUR_MS)
+    load = load_per_capacity * truth.population.capacity[s]
+    sessions = truth.sample_session(u, s, ts, ts + 10**9, np.random.default_rng(1), load=load)
+    amount = np.bincount(sessions.gift_click, weights=sessions.gift_amount, minlength=u.size).reshape(4, reps)
+    expected = truth.expected_amount(users, streamers, ts[:4], load.reshape(4, reps)[:, 0])
+    sampled, standard_error = amount.mean(axis=1), amount.std(axis=1, ddof=1) / np.sqrt(reps)
+    assert np.all(np.abs(sampled - expected) <= 3 * standard_error), (sampled, expected, standard_error)
+
+
 def test_expected_tier_price_is_exact_for_a_point_mass():
     assert expected_tier_price(np.array([np.log(52.0)]), 1e-6)[0] == pytest.approx(52.0)
     assert snap_to_tier(np.log(np.array([1.2, 60.0, 1400.0]))).tolist() == [1.0, 66.0, 1488.0]
