@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import broker, data, demo, evaluate, replay, run, tail, train
+from cli import broker, data, demo, evaluate, replay, run, simulate, tail, train
 from giftlive import __version__
 from giftlive.errors import UserError
 
@@ -16,6 +16,7 @@ COMMANDS = (
     run.register,
     train.register,
     evaluate.register,
+    simulate.register,
     tail.register,
     broker.register,
     demo.register,

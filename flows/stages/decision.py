@@ -14,6 +14,7 @@ from typing import Any
 from allocator.allocator import Allocator
 from allocator.pair_lift import ValueModel
 from allocator.policy import PolicyConfig
+from allocator.scorer import Scorer
 from flows.stages.base import Stage
 from flows.stages.protocol import DECISION, LABEL_ITEM_TYPE, MODEL_ITEM_TYPE
 from giftlive.events import EventType
@@ -25,10 +26,14 @@ class DecisionStage(Stage):
     __slots__ = ("allocator",)
 
     def __init__(
-        self, senders: int, config: PolicyConfig | None = None, value_model: ValueModel | None = None
+        self,
+        senders: int,
+        config: PolicyConfig | None = None,
+        value_model: ValueModel | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         super().__init__(senders)
-        self.allocator = Allocator(config, value_model)
+        self.allocator = Allocator(config, value_model, scorer)
 
     @property
     def where(self) -> str:

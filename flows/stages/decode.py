@@ -45,7 +45,7 @@ def decode_batch(
     """
     out: list[tuple[str, Any]] = []
     dead: list[dict[str, Any]] = []
-    forwarded = _FOR_DECISIONS if decisions else _FOR_FEATURES
+    forwarded = forwarded_types(decisions)
     by_partition: dict[int, list[dict[str, Any]]] = {}
     newest: dict[int, int] = {}
     ended: set[int] = set()
@@ -94,15 +94,30 @@ def decode_batch(
             watermark = newest[partition] - lateness_ms
         else:
             continue
-        per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
-        for event in events:
-            if event["type"] in forwarded:
-                per_shard[event["streamer_id"] % shards].append(event)
-        for shard, shard_events in enumerate(per_shard):
-            out.append((streamer_key(shard), Packet(shard, partition, watermark, shard_events)))
+        out.extend(to_streamer_shards(events, partition, watermark, shards, forwarded))
     if dead:
         out.append((DEAD_LETTER, dead))
     return out
+
+
+def forwarded_types(decisions: bool) -> frozenset:
+    """The event types the stages after decode use."""
+    return _FOR_DECISIONS if decisions else _FOR_FEATURES
+
+
+def to_streamer_shards(
+    events: list[dict[str, Any]], partition: int, watermark: int, shards: int, forwarded: frozenset
+) -> list[tuple[str, Packet]]:
+    """One packet per streamer shard (``streamer_id % shards``) of a partition's events, with its watermark;
+    every shard gets one, possibly empty, so that its watermark advances."""
+    per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+    for event in events:
+        if event["type"] in forwarded:
+            per_shard[event["streamer_id"] % shards].append(event)
+    return [
+        (streamer_key(shard), Packet(shard, partition, watermark, shard_events))
+        for shard, shard_events in enumerate(per_shard)
+    ]
 
 
 def _where(record: RawRecord) -> str:

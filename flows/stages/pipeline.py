@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.settings import FlowSettings
-from flows.stages.decode import RawRecord, decode_batch
+from flows.stages.decode import RawRecord, decode_batch, forwarded_types, to_streamer_shards
 from flows.stages.factory import StageFactory
 from flows.stages.protocol import (
     DEAD_LETTER,
@@ -73,6 +73,13 @@ class StagePipeline:
     def feed(self, batch: list[RawRecord]) -> None:
         """One batch of raw records, as the dataflow's source would hand it."""
         self._run(decode_batch(batch, self.shards, self.lateness_ms, self.decisions))
+
+    def feed_events(self, events: list[dict[str, Any]], watermark: int, partition: int = 0) -> None:
+        """Events already decoded (valid, in time order within ``partition``), with the partition's promise
+        to send nothing older than ``watermark`` again: a caller that makes its own events (the simulator)
+        moves event time exactly."""
+        forwarded = forwarded_types(self.decisions)
+        self._run(to_streamer_shards(events, partition, watermark, self.shards, forwarded))
 
     def finish(self) -> None:
         """End of input: every stage releases what it holds, upstream first."""

@@ -158,6 +158,22 @@ def pair_noise(seed: int, users: np.ndarray, streamers: np.ndarray) -> np.ndarra
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
+def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
+    """64 deterministic random bits for every (first, second) pair under (seed, stream): a counter-based
+    draw, the same whichever other pairs are drawn beside it (common random numbers)."""
+    a = np.asarray(first, dtype=np.uint64)
+    b = np.asarray(second, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        key = np.uint64(seed) * np.uint64(0xD1B54A32D192ED03) + np.uint64(stream)
+        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ _splitmix(key)
+        return _splitmix(_splitmix(x))
+
+
+def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
+    """A uniform draw in [0, 1) for every (first, second) pair, from ``hash_bits``."""
+    return (hash_bits(seed, first, second, stream) >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
 def _splitmix(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         z = x + np.uint64(0x9E3779B97F4A7C15)

@@ -16,10 +16,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from giftlive.errors import UserError
 from replay.synth.feed import OrganicFeed
 from replay.synth.kuailive_writer import KuaiLiveWriter
 from replay.synth.params import WorldParams, sample_china_times
-from replay.synth.population import sample_population
+from replay.synth.population import Population, sample_population
 from replay.synth.rooms import Rooms, sample_rooms
 from replay.synth.truth import GroundTruth
 
@@ -63,17 +64,50 @@ def sample_requests(params: WorldParams, activity: np.ndarray, rng: np.random.Ge
     return users[order], ts[order]
 
 
+@dataclass
+class WorldModel:
+    """A synthetic world as a simulator needs it: its truth, rooms, organic feed and feed requests (user,
+    time; sorted by time), re-derived from the saved parameters with the very draws ``synthesize`` made."""
+
+    truth: GroundTruth
+    rooms: Rooms
+    feed: OrganicFeed
+    request_users: np.ndarray
+    request_ts: np.ndarray
+
+
+def _derive(
+    params: WorldParams, rng: np.random.Generator
+) -> tuple[Population, Rooms, np.ndarray, np.ndarray]:
+    """Population, rooms and feed requests: the first draws of a world, in this order."""
+    population = sample_population(params, rng)
+    rooms = sample_rooms(params, population.room_rate, population.room_minutes, rng)
+    users, ts = sample_requests(params, population.activity, rng)
+    return population, rooms, users, ts
+
+
+def load_world(directory: Path) -> WorldModel:
+    """The world in ``directory`` (written by `giftlive data synth`); a UserError when it has no truth or
+    was written by a generator that draws differently."""
+    truth = GroundTruth.load(directory)
+    population, rooms, users, ts = _derive(truth.params, np.random.default_rng(truth.params.seed))
+    if not np.array_equal(population.activity, truth.population.activity):
+        raise UserError(
+            f"{directory} was written by another version of the world generator: its rooms and requests "
+            "cannot be re-derived; synthesize it again with `giftlive data synth`"
+        )
+    return WorldModel(truth, rooms, OrganicFeed(truth.population, rooms), users, ts)
+
+
 def synthesize(out_dir: Path, params: WorldParams, progress: bool = True) -> SynthReport:
     started = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(params.seed)
-    population = sample_population(params, rng)
-    rooms = sample_rooms(params, population.room_rate, population.room_minutes, rng)
+    population, rooms, users, ts = _derive(params, rng)
     truth = GroundTruth(params, population)
     truth.save(out_dir)
     feed = OrganicFeed(population, rooms)
-    users, ts = sample_requests(params, population.activity, rng)
     report = SynthReport(directory=out_dir, rooms=rooms.size, requests=int(users.size))
     _say(
         progress,

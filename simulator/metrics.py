@@ -1,0 +1,187 @@
+"""What a run is worth and how it treats the ecosystem, per run and across seeds.
+
+Per run, over the closed-loop window: realised revenue (the gift amounts the world sampled), truth-expected
+revenue (sum over shown rooms of P(click | shown) x E[amount | click] at the room's load), its daily series,
+the Gini and top-1% share of streamer revenue and the Gini of exposures (both over every streamer with a
+room live in the window, so every policy is judged on the same set), the cold-start exposure share
+(exposures of streamers with fewer than 10 clicks so far) and success (share of the cold-start streamers
+shown who then got a gift), capacity violations (exposures while the room's viewers were at the streamer's
+capacity), the revenue lost to saturation, requests and clicks.
+
+Across seeds: the mean and a t-interval over seeds (never over requests: requests of one round share draws).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from evaluation.concentration import gini, top_share
+from giftlive.events import EventType
+from replay.synth.params import DAY_MS
+from simulator.closed_loop import Run, Setup
+
+COLD_CLICKS = 10
+# Two-sided 95% Student t quantiles by degrees of freedom (1..30); beyond, the normal's 1.96.
+_T95 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    policy: str
+    seed: int
+    revenue: float
+    revenue_truth: float
+    daily_truth: list[float]
+    streamer_gini: float
+    top1_share: float
+    exposure_gini: float
+    cold_exposure_share: float
+    cold_success: float
+    capacity_violations: int
+    saturation_loss: float
+    requests: int
+    answered: int
+    clicks: int
+    mean_p_click: float
+    seconds: float
+
+
+def measure(setup: Setup, run: Run) -> RunMetrics:
+    streamers = _live_streamers(setup)
+    gifts = [e for e in run.events if e["type"] is EventType.GIFT and e["ts"] >= setup.warmup_end]
+    revenue_by = np.zeros(streamers.size)
+    pos = np.searchsorted(streamers, [g["streamer_id"] for g in gifts])
+    np.add.at(revenue_by, pos, [g["amount"] for g in gifts])
+    exposed = np.asarray(run.exposure_streamer, dtype=np.int64)
+    exposures_by = np.bincount(np.searchsorted(streamers, exposed), minlength=streamers.size)
+    value = np.concatenate(run.value) if run.value else np.zeros(0)
+    unloaded = np.concatenate(run.value_unloaded) if run.value_unloaded else np.zeros(0)
+    p_click = np.concatenate(run.p_click) if run.p_click else np.zeros(0)
+    days = int(np.ceil(setup.days))
+    day = (np.asarray(run.exposure_ts, dtype=np.int64) - setup.warmup_end) // DAY_MS
+    daily = np.bincount(day, weights=value, minlength=days)[:days] if value.size else np.zeros(days)
+    cold = np.asarray(run.exposure_cold, dtype=bool)
+    cold_shown = set(exposed[cold].tolist())
+    gifted = {g["streamer_id"] for g in gifts}
+    return RunMetrics(
+        policy=run.policy,
+        seed=run.seed,
+        revenue=float(sum(g["amount"] for g in gifts)),
+        revenue_truth=float(value.sum()),
+        daily_truth=daily.tolist(),
+        streamer_gini=gini(revenue_by),
+        top1_share=top_share(revenue_by, 0.01),
+        exposure_gini=gini(exposures_by),
+        cold_exposure_share=float(cold.mean()) if cold.size else 0.0,
+        cold_success=len(cold_shown & gifted) / len(cold_shown) if cold_shown else 0.0,
+        capacity_violations=int(np.count_nonzero(run.exposure_violation)),
+        saturation_loss=float(unloaded.sum() - value.sum()),
+        requests=run.requests,
+        answered=int(exposed.size),
+        clicks=run.clicks,
+        mean_p_click=float(p_click.mean()) if p_click.size else 0.0,
+        seconds=run.seconds,
+    )
+
+
+def _live_streamers(setup: Setup) -> np.ndarray:
+    """Every streamer with a room live at some time in the closed-loop window, sorted."""
+    rooms = setup.world.rooms
+    live = (rooms.start < setup.end) & (rooms.end > setup.warmup_end)
+    return np.unique(rooms.streamer[live])
+
+
+def interval(values: list[float]) -> tuple[float, float]:
+    """95% t-interval of the mean over seeds ((x, x) for one seed)."""
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return float(x.mean()), float(x.mean())
+    t = _T95[x.size - 2] if x.size - 1 <= len(_T95) else 1.96
+    half = t * x.std(ddof=1) / np.sqrt(x.size)
+    return float(x.mean() - half), float(x.mean() + half)
+
+
+def summarise(runs: list[RunMetrics], days: float) -> dict[str, dict]:
+    """Per policy: means over seeds with intervals, the share of the oracle's truth revenue (seed by seed,
+    when the oracle ran) and the regret per day against it."""
+    by_policy: dict[str, list[RunMetrics]] = {}
+    for m in runs:
+        by_policy.setdefault(m.policy, []).append(m)
+    oracle = {m.seed: m for m in by_policy.get("oracle", [])}
+    table: dict[str, dict] = {}
+    for name, ms in by_policy.items():
+        ms = sorted(ms, key=lambda m: m.seed)
+
+        def mean(field: str, ms: list[RunMetrics] = ms) -> float:
+            return float(np.mean([getattr(m, field) for m in ms]))
+
+        row = {
+            "seeds": [m.seed for m in ms],
+            "revenue": mean("revenue"),
+            "revenue_ci": list(interval([m.revenue for m in ms])),
+            "revenue_truth": mean("revenue_truth"),
+            "revenue_truth_ci": list(interval([m.revenue_truth for m in ms])),
+            "vs_oracle": None,
+            "vs_oracle_ci": None,
+            "regret_per_day": None,
+            "streamer_gini": mean("streamer_gini"),
+            "top1_share": mean("top1_share"),
+            "exposure_gini": mean("exposure_gini"),
+            "cold_exposure_share": mean("cold_exposure_share"),
+            "cold_success": mean("cold_success"),
+            "capacity_violations": mean("capacity_violations"),
+            "saturation_loss": mean("saturation_loss"),
+            "requests": mean("requests"),
+            "answered": mean("answered"),
+            "click_rate": float(np.mean([m.clicks / max(m.answered, 1) for m in ms])),
+            "mean_p_click": mean("mean_p_click"),
+            "seconds": mean("seconds"),
+            "daily_truth": np.mean([m.daily_truth for m in ms], axis=0).tolist(),
+        }
+        paired = [(m, oracle[m.seed]) for m in ms if m.seed in oracle]
+        if paired:
+            ratios = [m.revenue_truth / o.revenue_truth for m, o in paired if o.revenue_truth > 0]
+            row["vs_oracle"] = float(np.mean(ratios)) if ratios else None
+            row["vs_oracle_ci"] = list(interval(ratios)) if ratios else None
+            row["regret_per_day"] = float(
+                np.mean([(o.revenue_truth - m.revenue_truth) / days for m, o in paired])
+            )
+        table[name] = row
+    return table
+
+
+def as_dict(metrics: RunMetrics) -> dict:
+    return asdict(metrics)
