@@ -77,6 +77,8 @@ class RunMetrics:
     clicks: int
     mean_p_click: float
     seconds: float
+    lorenz: list[float]  # share of streamer revenue held by the poorest 0, 5, ..., 100% of the streamers
+    exposure_by_decile: list[float]  # share of exposures by the streamers' popularity decile (lowest first)
 
 
 def measure(setup: Setup, run: Run) -> RunMetrics:
@@ -114,7 +116,26 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         clicks=run.clicks,
         mean_p_click=float(p_click.mean()) if p_click.size else 0.0,
         seconds=run.seconds,
+        lorenz=_lorenz(revenue_by),
+        exposure_by_decile=_by_decile(setup.world.truth.population.popularity[streamers], exposures_by),
     )
+
+
+def _lorenz(totals: np.ndarray, points: int = 21) -> list[float]:
+    """Cumulative share of the total held by the poorest share of holders, at ``points`` even steps."""
+    x = np.sort(totals)
+    cumulative = np.concatenate([[0.0], np.cumsum(x)])
+    total = cumulative[-1]
+    at = np.round(np.linspace(0, x.size, points)).astype(int)
+    return (cumulative[at] / total).tolist() if total > 0 else np.linspace(0, 1, points).tolist()
+
+
+def _by_decile(popularity: np.ndarray, exposures: np.ndarray) -> list[float]:
+    """Share of exposures going to each decile of streamer popularity (decile 0: the least popular)."""
+    rank = np.argsort(np.argsort(popularity, kind="stable"), kind="stable")
+    decile = rank * 10 // max(popularity.size, 1)
+    by = np.bincount(decile, weights=exposures, minlength=10)
+    return (by / max(by.sum(), 1)).tolist()
 
 
 def _live_streamers(setup: Setup) -> np.ndarray:
@@ -170,6 +191,8 @@ def summarise(runs: list[RunMetrics], days: float) -> dict[str, dict]:
             "mean_p_click": mean("mean_p_click"),
             "seconds": mean("seconds"),
             "daily_truth": np.mean([m.daily_truth for m in ms], axis=0).tolist(),
+            "lorenz": np.mean([m.lorenz for m in ms], axis=0).tolist(),
+            "exposure_by_decile": np.mean([m.exposure_by_decile for m in ms], axis=0).tolist(),
         }
         paired = [(m, oracle[m.seed]) for m in ms if m.seed in oracle]
         if paired:
