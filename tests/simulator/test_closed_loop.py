@@ -1,0 +1,140 @@
+"""The closed loop on a small synthetic world: deterministic, common random numbers, its figures
+recomputable from its own event logs, the click rate the truth's, and the ordering of cause and effect."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from cli.main import main
+from replay.synth.params import WorldParams
+from replay.synth.world import synthesize
+from simulator.closed_loop import simulate
+from simulator.comparison import compare, load_setup, write_run
+from simulator.metrics import measure
+from simulator.policies import POLICIES
+from simulator.responses import Exposure, request_index, respond
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sim_world")
+    synthesize(directory, WorldParams(seed=23).scaled(users=150, streamers=1500, days=4), progress=False)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def setup(world):
+    return load_setup(world, warmup_days=2, days=1)
+
+
+@pytest.fixture(scope="module")
+def runs(setup):
+    return {
+        name: simulate(setup, POLICIES[name], 3, None) for name in ("feed", "random", "thompson", "oracle")
+    }
+
+
+def test_a_policy_run_twice_with_the_same_seed_gives_identical_outputs(setup, runs):
+    again = simulate(setup, POLICIES["thompson"], 3, None)
+    assert again.decisions == runs["thompson"].decisions
+    assert again.events == runs["thompson"].events
+    other_seed = simulate(setup, POLICIES["thompson"], 4, None)
+    assert other_seed.events != runs["thompson"].events
+
+
+def test_the_same_room_for_the_same_request_gets_the_same_response(setup):
+    """Common random numbers: a response depends on (seed, request, streamer), not on what else was shown."""
+    truth = setup.world.truth
+    gifted = truth.population.propensity.argsort()[-40:]  # keen gifters, so sessions have gifts
+    shown = [
+        Exposure(
+            request=1000 + i,
+            user_id=int(u),
+            streamer_id=7 + i % 5,
+            live_id=1,
+            ts=setup.warmup_end,
+            room_end=setup.warmup_end + 7_200_000,
+            load=0,
+        )
+        for i, u in enumerate(gifted)
+    ]
+    alone = respond(truth, 5, shown)
+    crowd = respond(
+        truth, 5, [*shown[::-1], *(dataclasses.replace(e, request=e.request + 10**6) for e in shown)]
+    )
+    assert sorted(map(_key, alone.events)) == sorted(
+        _key(e) for e in crowd.events if int(e["id"].split("q")[1].split(".")[0]) < 10**6
+    )
+    assert alone.clicks > 5
+    other_seed = respond(truth, 6, shown)
+    assert sorted(map(_key, other_seed.events)) != sorted(map(_key, alone.events))
+
+
+def _key(event: dict) -> tuple:
+    return event["id"], event["ts"], event.get("amount"), event.get("watch_ms")
+
+
+def test_revenue_from_the_written_event_log_equals_the_reported_revenue(setup, runs, tmp_path):
+    for name in ("feed", "thompson"):
+        write_run(setup, runs[name], tmp_path / name)
+        log = pq.read_table(tmp_path / name / "events.parquet")
+        gifts = log.filter(pc.and_(pc.equal(log["type"], 5), pc.greater_equal(log["ts"], setup.warmup_end)))
+        assert pc.sum(gifts["amount"]).as_py() == pytest.approx(measure(setup, runs[name]).revenue)
+        decisions = pq.read_table(tmp_path / name / "decisions.parquet")
+        assert decisions.num_rows == len(runs[name].decisions)
+
+
+def test_the_click_rate_on_shown_rooms_is_the_truths(setup, runs):
+    for name, run in runs.items():
+        p = np.concatenate(run.p_click)
+        rate = run.clicks / p.size
+        standard_error = np.sqrt((p * (1 - p)).sum()) / p.size
+        assert abs(rate - p.mean()) <= 3 * standard_error, name
+
+
+def test_nothing_happens_before_the_decision_that_caused_it(runs):
+    for run in runs.values():
+        decided = {request_index(d["request_id"]): d["ts"] for d in run.decisions}
+        for e in run.events:
+            if e.get("user_id") is not None and "q" in e["id"]:
+                index = int(e["id"].split("q", 1)[1].split(".")[0])
+                assert e["ts"] >= decided[index]
+
+
+def test_the_oracle_earns_most_and_random_least(setup, runs):
+    truth = {name: measure(setup, run).revenue_truth for name, run in runs.items()}
+    assert truth["oracle"] >= max(truth["feed"], truth["random"], truth["thompson"])
+    assert truth["random"] < truth["feed"]
+
+
+def test_the_comparison_runs_in_parallel_processes_like_in_one(world):
+    one = compare(world, ["feed", "random"], [1], warmup_days=2, days=1, processes=1, progress=None)
+    two = compare(world, ["feed", "random"], [1], warmup_days=2, days=1, processes=2, progress=None)
+    assert [m.revenue for m in one.runs] == [m.revenue for m in two.runs]
+    assert one.table["random"]["revenue_truth"] == two.table["random"]["revenue_truth"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policies", "feed,nosuch", "--warmup-days", "2"], "unknown policy 'nosuch'"),
+        (["--warmup-days", "5"], "--warmup-days 5: the world has 4 days"),
+        (["--warmup-days", "2", "--days", "3"], "--days 3 after 2 warm-up days: the world has 4 days"),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_non_zero_exit(world, capsys, args, message):
+    code = main(["simulate", "--world", str(world), "--seeds", "1", *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_a_directory_without_truth_is_refused(tmp_path, capsys):
+    (tmp_path / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n")
+    assert main(["simulate", "--world", str(tmp_path)]) == 2
+    assert "no ground truth" in capsys.readouterr().err
