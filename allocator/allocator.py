@@ -186,8 +186,7 @@ class Allocator(CompactState):
         config, now, user_id = self.config, request["ts"], request["user_id"]
         load = self.load
         load.advance(now)
-        live_ids = np.fromiter(self.rooms.streamer_of.keys(), dtype=np.int64, count=len(self.rooms))
-        streamers = np.fromiter(self.rooms.streamer_of.values(), dtype=np.int64, count=len(self.rooms))
+        live_ids, streamers = self.rooms.arrays()
         full, pair_capped = load.full, load.capped_for(user_id, now)
         at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
         at_frequency = np.zeros(len(streamers), dtype=bool)

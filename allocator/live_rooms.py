@@ -5,25 +5,29 @@ A room whose end never arrives is dropped ``max_live_ms`` after its start, so th
 
 from __future__ import annotations
 
+import numpy as np
+
 from giftlive.compact_state import CompactState
 
 DEFAULT_MAX_LIVE_MS = 7 * 86_400_000
 
 
 class LiveRooms(CompactState):
-    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer")
+    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer", "cached")
 
     def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
         self.max_live_ms = max_live_ms
         self.streamer_of: dict[int, int] = {}  # live room -> streamer
         self.started: dict[int, int] = {}  # live room -> start time
         self.by_streamer: dict[int, list[int]] = {}  # streamer -> its live rooms
+        self.cached: tuple[np.ndarray, np.ndarray] | None = None  # arrays(), until a room starts or ends
 
     def start(self, live_id: int, streamer_id: int, ts: int) -> None:
         if live_id in self.streamer_of:
             return
         self.streamer_of[live_id] = streamer_id
         self.started[live_id] = ts
+        self.cached = None
         self.by_streamer.setdefault(streamer_id, []).append(live_id)
 
     def end(self, live_id: int) -> None:
@@ -31,6 +35,7 @@ class LiveRooms(CompactState):
         if streamer_id is None:
             return
         del self.started[live_id]
+        self.cached = None
         rooms = self.by_streamer[streamer_id]
         rooms.remove(live_id)
         if not rooms:
@@ -42,6 +47,16 @@ class LiveRooms(CompactState):
         for live_id in ended:
             self.end(live_id)
         return ended
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(live rooms, their streamers) as arrays, rebuilt only after a room started or ended."""
+        if self.cached is None:
+            n = len(self.streamer_of)
+            self.cached = (
+                np.fromiter(self.streamer_of.keys(), dtype=np.int64, count=n),
+                np.fromiter(self.streamer_of.values(), dtype=np.int64, count=n),
+            )
+        return self.cached
 
     def __contains__(self, live_id: int) -> bool:
         return live_id in self.streamer_of

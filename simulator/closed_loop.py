@@ -251,15 +251,32 @@ def _viewers(pipeline: StagePipeline, streamer: int, live_id: int) -> int:
 
 
 def _truth_scorer(world: WorldModel, pipeline: StagePipeline) -> Scorer:
-    """The oracle's scorer: the truth value of showing each room to this user now, at the room's load."""
+    """The oracle's scorer: the truth value of showing each room to this user now, at the room's load.
+
+    Viewers change only when a step's events are fed, so the rooms' loads are read once per request time
+    that moved past the last read (sorted arrays, looked up with searchsorted)."""
     truth = world.truth
     book = pipeline.keyed[streamer_key(0)].book
+    loads: dict[str, Any] = {"fed": -1, "ids": np.zeros(0, np.int64), "viewers": np.zeros(0)}
 
     def score(user_id: int, live_ids: np.ndarray, streamers: np.ndarray, now_ms: int) -> np.ndarray:
+        fed = pipeline.keyed[streamer_key(0)].merge.released_to
+        if loads["fed"] != fed:
+            ids = np.fromiter(book.rooms.keys(), dtype=np.int64, count=len(book.rooms))
+            viewers = np.fromiter((max(r.viewers, 0) for r in book.rooms.values()), float, len(book.rooms))
+            order = np.argsort(ids)
+            loads.update(fed=fed, ids=ids[order], viewers=viewers[order])
+        ids = loads["ids"]
+        pos = np.clip(np.searchsorted(ids, live_ids), 0, max(ids.size - 1, 0))
+        load = (
+            np.where(ids[pos] == live_ids, loads["viewers"][pos], 0.0)
+            if ids.size
+            else np.zeros(live_ids.size)
+        )
         users = np.full(streamers.size, user_id, dtype=np.int64)
         when = np.full(streamers.size, now_ms, dtype=np.int64)
-        load = np.array([max(getattr(book.rooms.get(r), "viewers", 0), 0) for r in live_ids.tolist()], float)
-        return truth.p_click(users, streamers) * truth.expected_amount(users, streamers, when, load)
+        amount = truth.amount_if_gift(np.array([user_id]))[0]
+        return truth.p_click(users, streamers) * truth.p_gift(users, streamers, when, load) * amount
 
     return score
 

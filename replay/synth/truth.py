@@ -144,6 +144,11 @@ class GroundTruth:
         self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray, load: np.ndarray | None = None
     ) -> np.ndarray:
         """E[total gift amount of the session | click] — the truth EV of a click."""
+        return self.p_gift(users, streamers, ts, load) * self.amount_if_gift(users)
+
+    def amount_if_gift(self, users: np.ndarray) -> np.ndarray:
+        """E[total gift amount of the session | it has a gift]: the user's alone (wealth), whoever the
+        streamer; so a scorer over many rooms for one user computes it once."""
         p = self.params
         wealth = self.population.wealth[users]
         token = p.token_gift_share
@@ -151,7 +156,7 @@ class GroundTruth:
         delayed = token + (1 - token) * expected_tier_price(wealth + p.delayed_price_lift, p.price_sigma)
         first = p.immediate_gift_share * immediate + (1 - p.immediate_gift_share) * delayed
         later = (self.expected_gifts_given_gift() - 1.0) * delayed
-        return self.p_gift(users, streamers, ts, load) * (first + later)
+        return first + later
 
     def expected_value_of_exposure(
         self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray
