@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from giftlive.events import EventType
+from replay.synth.draws import KeyedDraws
 from replay.synth.population import hash_bits, hash_uniform
 from replay.synth.truth import GroundTruth
 
@@ -62,36 +63,58 @@ def respond(truth: GroundTruth, seed: int, shown: list[Exposure]) -> Responses:
     load = np.array([e.load for e in shown], dtype=np.float64)
     p_click = truth.p_click(users, streamers)
     out.p_click = p_click
-    out.value = p_click * truth.expected_amount(users, streamers, ts, load)
-    out.value_unloaded = p_click * truth.expected_amount(users, streamers, ts)
-    clicked = hash_uniform(seed, request, streamers, _CLICK_STREAM) < p_click
-    session_keys = hash_bits(seed, request, streamers, _SESSION_STREAM)
+    per_gift = p_click * truth.amount_if_gift(users)  # expected_amount = p_gift x amount_if_gift
+    out.value = per_gift * truth.p_gift(users, streamers, ts, load)
+    out.value_unloaded = per_gift * truth.p_gift(users, streamers, ts)
+    clicked = np.flatnonzero(hash_uniform(seed, request, streamers, _CLICK_STREAM) < p_click)
     events = out.events
-    for i, exposure in enumerate(shown):
-        events.append(_event(EventType.IMPRESSION, request_id(exposure.request), exposure, exposure.ts))
-        if not clicked[i]:
-            continue
-        out.clicks += 1
-        rng = np.random.default_rng(int(session_keys[i]))
-        session = truth.sample_session(
-            users[i : i + 1], streamers[i : i + 1], ts[i : i + 1], [exposure.room_end], rng, load[i : i + 1]
-        )
+    events.extend(_event(EventType.IMPRESSION, request_id(e.request), e, e.ts) for e in shown)
+    out.clicks = int(clicked.size)
+    if not clicked.size:
+        return out
+    keys = hash_bits(seed, request[clicked], streamers[clicked], _SESSION_STREAM)
+    room_end = np.array([shown[i].room_end for i in clicked.tolist()], dtype=np.int64)
+    session = truth.sample_session(
+        users[clicked], streamers[clicked], ts[clicked], room_end, KeyedDraws(keys), load[clicked]
+    )
+    clicked_exposures = [shown[i] for i in clicked.tolist()]
+    for exposure, watch in zip(clicked_exposures, session.watch_ms.tolist(), strict=True):
         events.append(_event(EventType.CLICK, f"cq{exposure.request}", exposure, exposure.ts))
-        watch = int(session.watch_ms[0])
         dwell = _event(EventType.DWELL, f"dq{exposure.request}", exposure, exposure.ts + watch)
         dwell["watch_ms"] = watch
         events.append(dwell)
-        for k, (when, amount) in enumerate(
-            zip(session.gift_ts.tolist(), session.gift_amount.tolist(), strict=True)
-        ):
-            gift = _event(EventType.GIFT, f"gq{exposure.request}.{k}", exposure, when)
-            gift["amount"] = float(amount)
-            events.append(gift)
-        for k, when in enumerate(session.like_ts.tolist()):
-            events.append(_event(EventType.LIKE, f"lq{exposure.request}.{k}", exposure, when))
-        for k, when in enumerate(session.comment_ts.tolist()):
-            events.append(_event(EventType.COMMENT, f"mq{exposure.request}.{k}", exposure, when))
+    _items(
+        events,
+        EventType.GIFT,
+        "gq",
+        clicked_exposures,
+        session.gift_click,
+        session.gift_ts,
+        session.gift_amount,
+    )
+    _items(events, EventType.LIKE, "lq", clicked_exposures, session.like_click, session.like_ts)
+    _items(events, EventType.COMMENT, "mq", clicked_exposures, session.comment_click, session.comment_ts)
     return out
+
+
+def _items(
+    events: list[dict[str, Any]],
+    kind: EventType,
+    prefix: str,
+    sessions: list[Exposure],
+    owner: np.ndarray,
+    when: np.ndarray,
+    amount: np.ndarray | None = None,
+) -> None:
+    """A session's gifts, likes or comments as events, numbered within their session."""
+    rank = (np.arange(owner.size) - np.searchsorted(owner, owner, side="left")).tolist()
+    amounts = amount.tolist() if amount is not None else None
+    for k, (o, t) in enumerate(zip(owner.tolist(), when.tolist(), strict=True)):
+        exposure = sessions[o]
+        event = _event(kind, f"{prefix}{exposure.request}.{rank[k]}", exposure, t)
+        if amounts is not None:
+            event["amount"] = float(amounts[k])
+        events.append(event)
 
 
 def _event(kind: EventType, event_id: str, exposure: Exposure, ts: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from giftlive.errors import UserError
+from replay.synth.draws import Draws, GeneratorDraws
 from replay.synth.params import GIFT_TIERS, HOURLY_GIFT_LIFT, WorldParams, china_hour
 from replay.synth.population import Population, pair_noise
 
@@ -174,35 +175,37 @@ class GroundTruth:
         streamers: np.ndarray,
         ts: np.ndarray,
         room_end: np.ndarray,
-        rng: np.random.Generator,
+        rng: np.random.Generator | Draws,
         load: np.ndarray | None = None,
     ) -> Sessions:
         """Watch time, gifts (time, price), likes and comments of clicked sessions; nothing after room end.
 
         ``load`` (viewers) saturates gifting through ``p_gift``, the one place it acts, so a session sampled
-        under a load averages to ``expected_amount`` under the same load.
+        under a load averages to ``expected_amount`` under the same load. ``rng`` is a numpy Generator (one
+        stream for every session) or ``Draws`` such as KeyedDraws (each session's own, replay/synth/draws.py).
         """
+        draw = GeneratorDraws(rng) if isinstance(rng, np.random.Generator) else rng
         p = self.params
         n = np.size(users)
         users = np.asarray(users, dtype=np.int64)
         ts = np.asarray(ts, dtype=np.int64)
         room_left_ms = np.maximum(np.asarray(room_end, dtype=np.int64) - ts, 0)
         favourite = self.is_favourite(users, streamers)
-        engaged = rng.random(n) < _sigmoid(p.engaged_base + p.engaged_favourite_lift * favourite)
-        gifted = rng.random(n) < self.p_gift(users, streamers, ts, load)
+        engaged = draw.random(n) < _sigmoid(p.engaged_base + p.engaged_favourite_lift * favourite)
+        gifted = draw.random(n) < self.p_gift(users, streamers, ts, load)
 
         # Gifts: 1 + geometric extras; the first is immediate or log-normally delayed, later ones follow it.
-        extras = rng.geometric(1.0 - p.extra_gift_prob, n) - 1
+        extras = draw.geometric(1.0 - p.extra_gift_prob, n) - 1
         n_gifts = np.where(gifted, 1 + extras, 0)
         gift_click = np.repeat(np.arange(n, dtype=np.int64), n_gifts)
         is_first = np.ones(gift_click.size, dtype=bool)
         is_first[1:] = gift_click[1:] != gift_click[:-1]
         first_delay = np.where(
-            rng.random(gift_click.size) < p.immediate_gift_share,
+            draw.random(gift_click) < p.immediate_gift_share,
             0.0,
-            rng.lognormal(np.log(p.delay_median_s), p.delay_sigma, gift_click.size),
+            draw.lognormal(np.log(p.delay_median_s), p.delay_sigma, gift_click),
         )
-        step = rng.lognormal(np.log(_GIFT_GAP_MEDIAN_S), 1.2, gift_click.size)
+        step = draw.lognormal(np.log(_GIFT_GAP_MEDIAN_S), 1.2, gift_click)
         increments = np.where(is_first, first_delay, step)
         group_start = np.flatnonzero(is_first)
         csum = np.cumsum(increments)
@@ -211,23 +214,23 @@ class GroundTruth:
         )
         delay_s = csum - base
         delayed = delay_s > 0
-        log_price = self.population.wealth[users[gift_click]] + p.price_sigma * rng.standard_normal(
-            gift_click.size
+        log_price = self.population.wealth[users[gift_click]] + p.price_sigma * draw.standard_normal(
+            gift_click
         )
         tiered = snap_to_tier(log_price + p.delayed_price_lift * delayed)
-        gift_amount = np.where(rng.random(gift_click.size) < p.token_gift_share, 1.0, tiered)
+        gift_amount = np.where(draw.random(gift_click) < p.token_gift_share, 1.0, tiered)
 
         # Watch: skips are seconds, engaged sessions minutes; gifting sessions last at least to the last gift,
         # except a few gifts that arrive after the viewer left (the log's timestamps allow it).
-        skip = rng.lognormal(np.log(p.skip_median_s), p.skip_sigma, n)
-        long = rng.lognormal(np.log(p.engaged_median_s), p.engaged_sigma, n)
+        skip = draw.lognormal(np.log(p.skip_median_s), p.skip_sigma, n)
+        long = draw.lognormal(np.log(p.engaged_median_s), p.engaged_sigma, n)
         watch_s = np.where(engaged, long, skip)
         last_delay = np.zeros(n)
         np.maximum.at(last_delay, gift_click, delay_s)
-        gift_watch = rng.lognormal(np.log(p.gift_watch_median_s), 1.1, n)
-        after_leave = rng.random(n) < p.gift_after_leave_share
-        stays = np.maximum(gift_watch, last_delay + rng.lognormal(np.log(60.0), 1.0, n))
-        leaves_early = last_delay * rng.uniform(0.3, 0.95, n)
+        gift_watch = draw.lognormal(np.log(p.gift_watch_median_s), 1.1, n)
+        after_leave = draw.random(n) < p.gift_after_leave_share
+        stays = np.maximum(gift_watch, last_delay + draw.lognormal(np.log(60.0), 1.0, n))
+        leaves_early = last_delay * draw.uniform(0.3, 0.95, n)
         gift_session_watch = np.where((last_delay > 0) & after_leave, leaves_early, stays)
         watch_s = np.where(gifted, gift_session_watch, watch_s)
         watch_ms = np.minimum((watch_s * 1000).astype(np.int64), room_left_ms)
@@ -235,10 +238,10 @@ class GroundTruth:
 
         active = engaged | gifted
         like_click, like_ts = _scatter_in_session(
-            np.where(active, p.like_rate_engaged, p.like_rate_skip), ts, watch_ms, rng
+            np.where(active, p.like_rate_engaged, p.like_rate_skip), ts, watch_ms, draw
         )
         comment_click, comment_ts = _scatter_in_session(
-            np.where(active, p.comment_rate_engaged, p.comment_rate_skip), ts, watch_ms, rng
+            np.where(active, p.comment_rate_engaged, p.comment_rate_skip), ts, watch_ms, draw
         )
         return Sessions(
             watch_ms=watch_ms,
@@ -254,10 +257,10 @@ class GroundTruth:
 
 
 def _scatter_in_session(
-    rate: np.ndarray, ts: np.ndarray, watch_ms: np.ndarray, rng: np.random.Generator
+    rate: np.ndarray, ts: np.ndarray, watch_ms: np.ndarray, draw: Draws
 ) -> tuple[np.ndarray, np.ndarray]:
     """Poisson counts per session, at uniform times while the viewer is in the room."""
-    counts = rng.poisson(rate)
+    counts = draw.poisson(rate)
     owner = np.repeat(np.arange(rate.size, dtype=np.int64), counts)
-    offset = (rng.random(owner.size) * watch_ms[owner]).astype(np.int64)
+    offset = (draw.random(owner) * watch_ms[owner]).astype(np.int64)
     return owner, ts[owner] + offset
