@@ -197,8 +197,8 @@ class Allocator(CompactState):
         if eligible.size == 0:
             return self._record(request, NO_ROOM, 0.0, 1.0, len(live_ids), False, capped)
         if config.scoring == "uniform":
-            seed = (config.seed, zlib.crc32(request["id"].encode()))
-            pick = int(eligible[np.random.default_rng(seed).integers(eligible.size)])
+            draw = zlib.crc32(f"{config.seed}:{request['id']}".encode())  # uniform enough for n << 2**32
+            pick = int(eligible[draw % eligible.size])
             return self._record(
                 request, int(live_ids[pick]), 0.0, 1.0 / eligible.size, len(live_ids), False, capped
             )

@@ -82,6 +82,7 @@ class Run:
     clicks: int = 0
     requests: int = 0
     seconds: float = 0.0
+    warmup_seconds: float = 0.0
 
 
 def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = sys.stderr) -> Run:
@@ -133,7 +134,7 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
     if decider is not None:
         _advance(decider, labels, [])
 
-    run = Run(policy.name, seed)
+    run = Run(policy.name, seed, warmup_seconds=time.monotonic() - started)
     index, users, ts = setup.requests()
     run.requests = int(index.size)
     room_end = dict(zip(world.rooms.live_id.tolist(), world.rooms.end.tolist(), strict=True))

@@ -77,6 +77,7 @@ class RunMetrics:
     clicks: int
     mean_p_click: float
     seconds: float
+    requests_per_s: float  # closed-loop requests answered per second of the loop (warm-up excluded)
     lorenz: list[float]  # share of streamer revenue held by the poorest 0, 5, ..., 100% of the streamers
     exposure_by_decile: list[float]  # share of exposures by the streamers' popularity decile (lowest first)
 
@@ -116,6 +117,7 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         clicks=run.clicks,
         mean_p_click=float(p_click.mean()) if p_click.size else 0.0,
         seconds=run.seconds,
+        requests_per_s=run.requests / max(run.seconds - run.warmup_seconds, 1e-9),
         lorenz=_lorenz(revenue_by),
         exposure_by_decile=_by_decile(setup.world.truth.population.popularity[streamers], exposures_by),
     )
@@ -190,6 +192,7 @@ def summarise(runs: list[RunMetrics], days: float) -> dict[str, dict]:
             "click_rate": float(np.mean([m.clicks / max(m.answered, 1) for m in ms])),
             "mean_p_click": mean("mean_p_click"),
             "seconds": mean("seconds"),
+            "requests_per_s": mean("requests_per_s"),
             "daily_truth": np.mean([m.daily_truth for m in ms], axis=0).tolist(),
             "lorenz": np.mean([m.lorenz for m in ms], axis=0).tolist(),
             "exposure_by_decile": np.mean([m.exposure_by_decile for m in ms], axis=0).tolist(),

@@ -161,12 +161,23 @@ def pair_noise(seed: int, users: np.ndarray, streamers: np.ndarray) -> np.ndarra
 def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
     """64 deterministic random bits for every (first, second) pair under (seed, stream): a counter-based
     draw, the same whichever other pairs are drawn beside it (common random numbers)."""
+    key = _splitmix_int((seed * 0xD1B54A32D192ED03 + stream) & _MASK64)
     a = np.asarray(first, dtype=np.uint64)
     b = np.asarray(second, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        key = np.uint64(seed) * np.uint64(0xD1B54A32D192ED03) + np.uint64(stream)
-        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ _splitmix(key)
+        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(key)
         return _splitmix(_splitmix(x))
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix_int(z: int) -> int:
+    """SplitMix64 of one Python int (a scalar key costs no array operations)."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
 
 
 def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
