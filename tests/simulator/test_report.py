@@ -57,6 +57,7 @@ def _run(policy: str, seed: int, level: float) -> RunMetrics:
         clicks=300,
         mean_p_click=0.06,
         seconds=1.5,
+        requests_per_s=4_000.0,
         lorenz=lorenz,
         exposure_by_decile=(deciles / deciles.sum()).tolist(),
     )
