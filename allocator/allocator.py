@@ -61,6 +61,7 @@ class Allocator(CompactState):
         "value_model",
         "streamer_features",
         "scorer",
+        "last_choice",
     )
 
     def __init__(
@@ -73,6 +74,9 @@ class Allocator(CompactState):
         if (config.scoring == "scorer") != (scorer is not None):
             raise ValueError("a scorer is given exactly when the policy's scoring is 'scorer'")
         self.scorer = scorer
+        # What the last decision chose from, for off-policy evaluation in shadow (probability_of):
+        # ("rows", every row's room) | ("uniform", the eligible rooms) | ("greedy", the room).
+        self.last_choice: tuple[str, Any] = ("greedy", NO_ROOM)
         # The pair lift's model: fixed (offline), or replaced by the label stage's snapshots (online); with
         # a model policy and no model yet, history streamers get no factor.
         self.value_model = value_model
@@ -170,6 +174,7 @@ class Allocator(CompactState):
                 config.rows, fixed_live, values, rnd.cold_live, cold_values, config.explore_rows
             )
         live_id = int(choices.live[row])
+        self.last_choice = ("rows", choices.live)
         return self._record(
             request,
             live_id,
@@ -179,6 +184,28 @@ class Allocator(CompactState):
             explored=bool(choices.explored[row]),
             capped=(capacity_capped, frequency_capped),
         )
+
+    def last_distribution(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rooms, probabilities): what the last decision would show, exactly, under this policy; for
+        off-policy evaluation of this allocator in shadow on requests another policy served."""
+        kind, chosen = self.last_choice
+        if kind == "rows":
+            rooms, counts = np.unique(chosen[chosen != NO_ROOM], return_counts=True)
+            return rooms, counts / self.config.rows
+        if kind == "uniform":
+            return chosen, np.full(chosen.size, 1.0 / max(chosen.size, 1))
+        if chosen == NO_ROOM:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.array([chosen]), np.ones(1)
+
+    def probability_of(self, live_id: int) -> float:
+        """P(the last decision shows room ``live_id``) under this policy (see last_distribution)."""
+        rooms, probabilities = self.last_distribution()
+        return float(probabilities[rooms == live_id].sum())
+
+    def posterior_values(self, streamers: list[int], now: int) -> np.ndarray:
+        """Each streamer's posterior value per exposure (as the greedy policy ranks them)."""
+        return self._posterior_means(streamers, now)
 
     def _decide_over_live_rooms(self, request: dict[str, Any]) -> dict[str, Any]:
         """Greedy on one value per eligible live room (posterior mean or the injected scorer), or a uniform
@@ -195,10 +222,12 @@ class Allocator(CompactState):
         eligible = np.flatnonzero(~(at_capacity | at_frequency))
         capped = (int(at_capacity.sum()), int(at_frequency.sum()))
         if eligible.size == 0:
+            self.last_choice = ("greedy", NO_ROOM)
             return self._record(request, NO_ROOM, 0.0, 1.0, len(live_ids), False, capped)
         if config.scoring == "uniform":
             draw = zlib.crc32(f"{config.seed}:{request['id']}".encode())  # uniform enough for n << 2**32
             pick = int(eligible[draw % eligible.size])
+            self.last_choice = ("uniform", live_ids[eligible])
             return self._record(
                 request, int(live_ids[pick]), 0.0, 1.0 / eligible.size, len(live_ids), False, capped
             )
@@ -210,6 +239,7 @@ class Allocator(CompactState):
             values = self._posterior_means(streamers[eligible].tolist(), now)
         best = int(values.argmax())
         pick = int(eligible[best])
+        self.last_choice = ("greedy", int(live_ids[pick]))
         return self._record(
             request, int(live_ids[pick]), float(values[best]), 1.0, len(live_ids), False, capped
         )

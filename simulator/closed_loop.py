@@ -79,14 +79,27 @@ class Run:
     p_click: list[np.ndarray] = field(default_factory=list)
     value: list[np.ndarray] = field(default_factory=list)
     value_unloaded: list[np.ndarray] = field(default_factory=list)
+    # shadow policy -> request id -> (its probability of the room shown, its direct-method value of the
+    # request, the direct-method value of the room shown)
+    shadow: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     clicks: int = 0
     requests: int = 0
     seconds: float = 0.0
     warmup_seconds: float = 0.0
 
 
-def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = sys.stderr) -> Run:
-    """Run ``policy`` with ``seed`` over the closed-loop window; deterministic given both."""
+def simulate(
+    setup: Setup,
+    policy: Policy,
+    seed: int,
+    progress: TextIO | None = sys.stderr,
+    shadows: list[Policy] = (),
+) -> Run:
+    """Run ``policy`` with ``seed`` over the closed-loop window; deterministic given both.
+
+    ``shadows``: allocator policies evaluated in shadow on every request this policy served (they decide
+    it too, unseen, with the same history); the run keeps, per decision, each shadow's exact probability
+    of the room actually shown and its direct-method value (simulator/off_policy.py uses them)."""
     started = time.monotonic()
     world, truth = setup.world, setup.world.truth
     settings = FlowSettings(
@@ -104,11 +117,15 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
             labels.extend(records)
 
     pipeline = StagePipeline(settings, on_output=collect)
-    decider = None
-    if not policy.is_feed:
-        config = dataclasses.replace(policy.config, seed=seed)
-        scorer = _truth_scorer(world, pipeline) if policy.truth_scorer else None
-        decider = DecisionStage(1, config, scorer=scorer)
+
+    def stage_of(deciding: Policy) -> DecisionStage:
+        config = dataclasses.replace(deciding.config, seed=seed)
+        scorer = _truth_scorer(world, pipeline) if deciding.truth_scorer else None
+        return DecisionStage(1, config, scorer=scorer)
+
+    decider = None if policy.is_feed else stage_of(policy)
+    shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
+    learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms
 
     # Warm-up: the organic log before the closed loop.
@@ -127,12 +144,14 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
         if not events:
             continue
         pipeline.feed_events(events, events[-1]["ts"])
-        if decider is not None:
-            rooms = [e for e in events if e["type"] in ROOM_EVENT_TYPES]
-            _advance(decider, labels, rooms)
+        rooms = [e for e in events if e["type"] in ROOM_EVENT_TYPES]
+        for stage, _ in learners:
+            _advance(stage, labels, rooms)
+        labels.clear()
     pipeline.feed_events([], setup.warmup_end)
-    if decider is not None:
-        _advance(decider, labels, [])
+    for stage, _ in learners:
+        _advance(stage, labels, [])
+    labels.clear()
 
     run = Run(policy.name, seed, warmup_seconds=time.monotonic() - started)
     index, users, ts = setup.requests()
@@ -155,7 +174,10 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
             room_pos += 1
         step_users, step_ts, step_index = users[lo:hi], ts[lo:hi], index[lo:hi]
         lo = hi
-        if decider is not None:
+        learned = labels[:]  # labels are for the policies that learn after warm-up
+        labels.clear()
+        requests = []
+        if decider is not None or shadow_stages:
             requests = [
                 request_item(
                     {"ts": int(t), "type": EventType.IMPRESSION, "id": request_id(int(i)), "user_id": int(u)},
@@ -163,7 +185,8 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
                 )
                 for i, u, t in zip(step_index, step_users, step_ts, strict=True)
             ]
-            decisions = _advance(decider, labels, rooms_now, requests)
+        if decider is not None:
+            decisions = _advance(decider, learned if policy.learns else [], rooms_now, requests)
             shown = [
                 (d["request_id"], d["user_id"], d["streamer_id"], d["live_id"], d["ts"])
                 for d in decisions
@@ -175,7 +198,7 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
             room = served.room
             shown = [
                 (
-                    f"n{int(step_index[r])}",
+                    request_id(int(step_index[r])),
                     int(step_users[r]),
                     int(world.rooms.streamer[k]),
                     int(world.rooms.live_id[k]),
@@ -184,6 +207,16 @@ def simulate(setup: Setup, policy: Policy, seed: int, progress: TextIO | None = 
                 for r, k in zip(served.request.tolist(), room.tolist(), strict=True)
             ]
             run.decisions.extend(_feed_decisions(shown, served.propensity, step_users.size))
+        for shadow in shadows:
+            logged = {rid: live for rid, _, _, live, _ in shown}
+            _shadow(
+                shadow_stages[shadow.name],
+                learned if shadow.learns else [],
+                rooms_now,
+                requests,
+                logged,
+                run.shadow.setdefault(shadow.name, {}),
+            )
         exposures = []
         for rid, user, streamer, live, when in shown:
             viewers = _viewers(pipeline, streamer, live)
@@ -231,14 +264,54 @@ def _advance(
     requests: list[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """The decision stage's own dispatch over labels learned so far, room events and requests, in the
-    merge's (ts, type, id) order; the labels are consumed."""
+    merge's (ts, type, id) order."""
     items = [label_item(label) for label in labels]
-    labels.clear()
     items.extend(rooms)
     items.extend(requests)
     items.sort(key=ORDER)
     out = decider.advance(items, [])
     return [d for _kind, records in out for d in records]
+
+
+def _shadow(
+    stage: DecisionStage,
+    labels: list[dict[str, Any]],
+    rooms: list[dict[str, Any]],
+    requests: list[dict[str, Any]],
+    logged: dict[str, int],
+    out: dict[str, tuple[float, float, float]],
+) -> None:
+    """Decide every request in shadow, one at a time (its exact distribution is the allocator's last); for
+    each request the logging policy served, keep the shadow's probability of the room shown and its value
+    under the direct-method model (the shadow's own posterior value per exposure of each room)."""
+    items = [label_item(label) for label in labels]
+    items.extend(rooms)
+    items.extend(requests)
+    items.sort(key=ORDER)
+    allocator = stage.allocator
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        if item["type"] is not EventType.IMPRESSION:
+            batch.append(item)
+            continue
+        if batch:
+            stage.advance(batch, [])
+            batch = []
+        stage.advance([item], [])
+        shown = logged.get(item["id"])
+        if shown is None:
+            continue
+        rooms_, probabilities = allocator.last_distribution()
+        streamers = [allocator.rooms.streamer_of[r] for r in rooms_.tolist()]
+        shown_streamer = allocator.rooms.streamer_of.get(shown)
+        values = allocator.posterior_values(
+            [*streamers, *([] if shown_streamer is None else [shown_streamer])], item["ts"]
+        )
+        target_value = float(probabilities @ values[: len(streamers)]) if streamers else 0.0
+        shown_value = float(values[-1]) if shown_streamer is not None else 0.0
+        out[item["id"]] = (float(probabilities[rooms_ == shown].sum()), target_value, shown_value)
+    if batch:
+        stage.advance(batch, [])
 
 
 def _history(pipeline: StagePipeline, user: int, ts: int, limit: int) -> list[tuple[int, float]]:

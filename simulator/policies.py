@@ -3,6 +3,7 @@ the allocator's own code (candidates, caps, propensities); adding one is one row
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from allocator.policy import PolicyConfig
@@ -16,6 +17,7 @@ class Policy:
     description: str
     config: PolicyConfig | None = None  # None: the world's organic feed (its logging policy)
     truth_scorer: bool = False  # the allocator scores rooms with the world's truth (the oracle)
+    learns: bool = True  # False: frozen after warm-up (a fixed target for off-policy evaluation)
 
     @property
     def is_feed(self) -> bool:
@@ -54,3 +56,9 @@ POLICIES: dict[str, Policy] = {
     )
 }
 DEFAULT_POLICIES = tuple(POLICIES)
+
+
+def frozen(policy: Policy) -> Policy:
+    """The policy as it stands at the end of warm-up, learning nothing after: a fixed target whose value
+    off-policy evaluation can estimate and the closed loop can measure."""
+    return dataclasses.replace(policy, name=f"{policy.name}-frozen", learns=False)

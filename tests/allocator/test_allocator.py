@@ -191,3 +191,19 @@ def test_a_models_lift_applies_to_every_copy_of_a_streamer_among_the_candidates(
     alone, with_history = share_of_cold(False), share_of_cold(True)
     assert alone > 0.05  # the cold streamer's draws beat the incumbent in some rows
     assert with_history < alone / 2
+
+
+def test_probability_of_matches_the_decisions_propensity_for_every_policy_kind():
+    from allocator.allocator import Allocator
+    from allocator.policy import PolicyConfig
+
+    for config in (PolicyConfig(), PolicyConfig(family="random", scoring="uniform")):
+        allocator = Allocator(config)
+        for live in range(1, 30):
+            allocator.start_room({"live_id": live, "streamer_id": 100 + live, "ts": 0})
+        for i in range(50):
+            request = {"ts": 1_000 + i, "type": 1, "id": f"n{i}", "user_id": i % 7, "history": []}
+            decision = allocator.decide(request)
+            assert allocator.probability_of(decision["live_id"]) == decision["propensity"]
+            if config.scoring == "uniform":
+                assert allocator.probability_of(-5) == 0.0

@@ -1,0 +1,71 @@
+"""Off-policy estimates of frozen allocator policies from the feed's logged requests, beside the closed-loop
+truth of the same frozen policies.
+
+Logged data: a closed-loop run of the feed (the world's logging policy) with its exact propensities; the
+reward of a request is the gift amount its session brought (delayed gifts included). Each target is the
+allocator frozen at the end of warm-up (simulator.policies.frozen), evaluated in shadow on every logged
+request: its exact probability of the room the feed showed, and for DR its value under the direct-method
+model, the target's own posterior value per exposure (what it learned from the warm-up's labels).
+Estimates (evaluation/ope.py: IPS, clipped IPS, SNIPS, DR) are of the total revenue over the window, with
+95% intervals from a bootstrap over allocation rounds (10 minutes of requests share draws); the truth is the
+frozen policy's truth-expected revenue in its own closed loop with the same seed.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+import numpy as np
+
+from evaluation.ope import estimate
+from giftlive.events import EventType
+from simulator.closed_loop import Run, Setup, simulate
+from simulator.metrics import measure
+from simulator.policies import POLICIES, Policy, frozen
+
+TARGETS = ("random", "thompson")  # allocator policies with full support under the feed's propensities
+ROUND_MS = 600_000
+
+
+def targets(names: tuple[str, ...] = TARGETS) -> list[Policy]:
+    return [frozen(POLICIES[name]) for name in names]
+
+
+def off_policy(
+    setup: Setup, seed: int, policies: list[Policy] | None = None, progress: TextIO | None = sys.stderr
+) -> dict[str, Any]:
+    """{target: {"truth": closed-loop truth revenue, "realised": its realised revenue, "estimates": {ips,
+    clipped_ips, snips, dr: {value, low, high}}, "ess_share", "support_deficit"}} for one seed."""
+    policies = policies or targets()
+    logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
+    return {policy.name: _compare(setup, logged, policy, seed, progress) for policy in policies}
+
+
+def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: TextIO | None) -> dict[str, Any]:
+    decisions = logged.decisions
+    shadow = logged.shadow[policy.name]
+    reward = _session_rewards(logged)
+    ids = [d["request_id"] for d in decisions]
+    n = len(ids)
+    result = estimate(
+        reward=np.array([reward.get(i, 0.0) for i in ids]) * n,  # per request x requests = total revenue
+        propensity=np.array([d["propensity"] for d in decisions]),
+        target_prob=np.array([shadow[i][0] for i in ids]),
+        q_logged=np.array([shadow[i][2] for i in ids]) * n,
+        v_target=np.array([shadow[i][1] for i in ids]) * n,
+        groups=np.array([d["ts"] // ROUND_MS for d in decisions]),
+        seed=seed,
+    ).as_dict()
+    truth = measure(setup, simulate(setup, policy, seed, progress))
+    return {"truth": truth.revenue_truth, "realised": truth.revenue, **result}
+
+
+def _session_rewards(run: Run) -> dict[str, float]:
+    """Request id -> gift amount of the session it started."""
+    out: dict[str, float] = {}
+    for event in run.events:
+        if event["type"] is EventType.GIFT and event["id"].startswith("gq"):
+            request = "nq" + event["id"][2:].split(".")[0]
+            out[request] = out.get(request, 0.0) + event["amount"]
+    return out
