@@ -48,14 +48,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write an HTML report with plots")
+    parser.add_argument(
+        "--ope",
+        action="store_true",
+        help="also estimate the frozen random and thompson policies off-policy from the feed's logs, beside "
+        "their closed-loop truth (IPS, clipped IPS, SNIPS, DR; into --json and --report)",
+    )
     parser.add_argument("--processes", type=int, default=2, metavar="N", help="runs at a time (2)")
     parser.add_argument("--step", type=float, default=60, metavar="S", help="decision step, seconds (60)")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simulator.comparison import check_policies, compare
-    from simulator.table import as_json, format_table
+    from simulator.comparison import check_policies, compare, compare_off_policy
+    from simulator.table import as_json, format_off_policy, format_table
 
     if args.seeds < 1 or args.processes < 1 or args.step <= 0:
         raise UserError("--seeds and --processes must be >= 1 and --step > 0")
@@ -71,13 +77,24 @@ def _run(args: argparse.Namespace) -> int:
         step_ms=int(args.step * 1000),
     )
     print(format_table(comparison))
+    ope = None
+    if args.ope:
+        ope = compare_off_policy(
+            args.world,
+            comparison.seeds,
+            args.warmup_days,
+            args.days,
+            args.processes,
+            int(args.step * 1000),
+        )
+        print(format_off_policy(ope))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(as_json(comparison), indent=2))
+        args.json.write_text(json.dumps(as_json(comparison, ope), indent=2))
         print(f"json: {args.json}")
     if args.report is not None:
         from simulator.report import write_report
 
-        write_report(comparison, args.report)
+        write_report(comparison, args.report, ope)
         print(f"report: {args.report}")
     return 0

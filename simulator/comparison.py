@@ -133,6 +133,41 @@ def _run(task: tuple[str, int]) -> RunMetrics:
     return measure(setup, run)
 
 
+def compare_off_policy(
+    world: Path,
+    seeds: list[int],
+    warmup_days: int = 7,
+    days: int | None = None,
+    processes: int = 2,
+    step_ms: int = STEP_MS,
+    progress: TextIO | None = sys.stderr,
+) -> dict[str, Any]:
+    """Off-policy estimates of the frozen targets from the feed's logs, beside their closed-loop truth,
+    for every seed (simulator/off_policy.py), summarised across seeds."""
+    from simulator.off_policy import off_policy, summarise_off_policy
+
+    setup = load_setup(world, warmup_days, days, step_ms)
+    per_seed: dict[int, dict[str, Any]] = {}
+    if processes <= 1:
+        for seed in seeds:
+            per_seed[seed] = off_policy(setup, seed, progress=progress)
+    else:
+        context = multiprocessing.get_context("spawn")
+        args = (world, warmup_days, days, step_ms, None)
+        with context.Pool(processes, initializer=_init, initargs=args) as pool:
+            for seed, result in pool.imap_unordered(_off_policy_task, seeds):
+                per_seed[seed] = result
+                if progress is not None:
+                    print(f"off-policy seed {seed} done", file=progress, flush=True)
+    return summarise_off_policy(per_seed)
+
+
+def _off_policy_task(seed: int) -> tuple[int, dict[str, Any]]:
+    from simulator.off_policy import off_policy
+
+    return seed, off_policy(_WORKER["setup"], seed, progress=_WORKER["progress"])
+
+
 def _report(metrics: RunMetrics, done: int, total: int, progress: TextIO | None) -> RunMetrics:
     if progress is not None:
         print(

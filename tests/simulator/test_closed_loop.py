@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli.main import main
+from giftlive.events import EventType
 from replay.synth.params import WorldParams
 from replay.synth.world import synthesize
 from simulator.closed_loop import simulate
@@ -138,3 +139,26 @@ def test_a_directory_without_truth_is_refused(tmp_path, capsys):
     (tmp_path / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n")
     assert main(["simulate", "--world", str(tmp_path)]) == 2
     assert "no ground truth" in capsys.readouterr().err
+
+
+def test_every_shown_room_has_one_impression_with_its_decisions_request_id(runs):
+    for name, run in runs.items():
+        shown = {d["request_id"] for d in run.decisions if d["live_id"] is not None}
+        impressions = [e["id"] for e in run.events if e["type"] is EventType.IMPRESSION and "q" in e["id"]]
+        assert sorted(impressions) == sorted(shown), name
+
+
+def test_frozen_targets_in_shadow_have_exact_weights_and_estimates_beside_their_truth(setup):
+    from simulator.off_policy import off_policy, targets
+
+    logged = simulate(setup, POLICIES["feed"], 3, None, shadows=targets())
+    for target in targets():
+        shadow = logged.shadow[target.name]
+        assert set(shadow) == {d["request_id"] for d in logged.decisions}
+        weights = np.array([shadow[d["request_id"]][0] / d["propensity"] for d in logged.decisions])
+        assert 0.8 < weights.mean() < 1.2  # E_feed[pi / p] = 1 with full support
+    result = off_policy(setup, 3, progress=None)
+    for target in ("random-frozen", "thompson-frozen"):
+        assert result[target]["truth"] > 0
+        assert {"ips", "clipped_ips", "snips", "dr"} <= set(result[target]["estimates"])
+        assert {"ips", "snips"} <= set(result[target]["expected_reward"])
