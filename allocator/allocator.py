@@ -62,6 +62,7 @@ class Allocator(CompactState):
         "streamer_features",
         "scorer",
         "last_choice",
+        "last_means",
     )
 
     def __init__(
@@ -77,6 +78,7 @@ class Allocator(CompactState):
         # What the last decision chose from, for off-policy evaluation in shadow (probability_of):
         # ("rows", every row's room) | ("uniform", the eligible rooms) | ("greedy", the room).
         self.last_choice: tuple[str, Any] = ("greedy", NO_ROOM)
+        self.last_means: tuple[Any, int | None, np.ndarray] | None = None  # _live_posterior_means
         # The pair lift's model: fixed (offline), or replaced by the label stage's snapshots (online); with
         # a model policy and no model yet, history streamers get no factor.
         self.value_model = value_model
@@ -236,13 +238,25 @@ class Allocator(CompactState):
                 self.scorer(user_id, live_ids[eligible], streamers[eligible], now), dtype=float
             )
         else:
-            values = self._posterior_means(streamers[eligible].tolist(), now)
+            values = self._live_posterior_means(now, streamers)[eligible]
         best = int(values.argmax())
         pick = int(eligible[best])
         self.last_choice = ("greedy", int(live_ids[pick]))
         return self._record(
             request, int(live_ids[pick]), float(values[best]), 1.0, len(live_ids), False, capped
         )
+
+    def _live_posterior_means(self, now: int, streamers: np.ndarray) -> np.ndarray:
+        """``_posterior_means`` of the live rooms' streamers (``rooms.arrays()``), kept until a room starts
+        or ends or the rooms are ranked again (the means change only then)."""
+        if self.ranked_at is None or now - self.ranked_at >= self.config.rank_every_ms:
+            self._rank(now)
+        cached = self.last_means
+        if cached is not None and cached[0] is self.rooms.cached and cached[1] == self.ranked_at:
+            return cached[2]
+        values = self._posterior_means(streamers.tolist(), now)
+        self.last_means = (self.rooms.cached, self.ranked_at, values)
+        return values
 
     def _posterior_means(self, streamers: list[int], now: int) -> np.ndarray:
         """Each streamer's posterior value per exposure, as of the last hourly ranking (now for one since)."""

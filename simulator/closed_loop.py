@@ -39,6 +39,7 @@ from simulator.policies import Policy
 from simulator.responses import Exposure, request_id, request_index, respond
 
 STEP_MS = 60_000
+_PROFILES = 256  # users whose per-streamer truth the oracle keeps at once
 _LOG_BATCH = 65_536
 
 
@@ -332,6 +333,7 @@ def _truth_scorer(world: WorldModel, pipeline: StagePipeline) -> Scorer:
     truth = world.truth
     book = pipeline.keyed[streamer_key(0)].book
     loads: dict[str, Any] = {"fed": -1, "ids": np.zeros(0, np.int64), "viewers": np.zeros(0)}
+    profiles: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}  # user -> truth.user_profile, amount
 
     def score(user_id: int, live_ids: np.ndarray, streamers: np.ndarray, now_ms: int) -> np.ndarray:
         fed = pipeline.keyed[streamer_key(0)].merge.released_to
@@ -347,10 +349,19 @@ def _truth_scorer(world: WorldModel, pipeline: StagePipeline) -> Scorer:
             if ids.size
             else np.zeros(live_ids.size)
         )
-        users = np.full(streamers.size, user_id, dtype=np.int64)
-        when = np.full(streamers.size, now_ms, dtype=np.int64)
-        amount = truth.amount_if_gift(np.array([user_id]))[0]
-        return truth.p_click(users, streamers) * truth.p_gift(users, streamers, when, load) * amount
+        profile = profiles.get(user_id)
+        if profile is None:
+            if len(profiles) >= _PROFILES:
+                del profiles[next(iter(profiles))]  # the oldest: memory stays bounded on any world
+            p_click, logit = truth.user_profile(user_id)
+            profile = profiles[user_id] = (
+                p_click,
+                logit,
+                float(truth.amount_if_gift(np.array([user_id]))[0]),
+            )
+        p_click, logit, amount = profile
+        p_gift = truth.saturate(truth.sigmoid(logit[streamers] + truth.hour_lift(now_ms)), streamers, load)
+        return p_click[streamers] * p_gift * amount
 
     return score
 

@@ -116,27 +116,42 @@ class GroundTruth:
         )
         return _sigmoid(logit)
 
-    def gift_logit(self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    def pair_gift_logit(self, users: np.ndarray, streamers: np.ndarray) -> np.ndarray:
+        """The gift log-odds of a pair before the hour of day: user, streamer and pair traits."""
         p, pop = self.params, self.population
-        return (
-            p.gift_base
-            + pop.propensity[users]
-            + pop.appeal[streamers]
-            + self.affinity(users, streamers)
-            + HOURLY_GIFT_LIFT[china_hour(ts)]
-        )
+        return p.gift_base + pop.propensity[users] + pop.appeal[streamers] + self.affinity(users, streamers)
+
+    def gift_logit(self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        return self.pair_gift_logit(users, streamers) + HOURLY_GIFT_LIFT[china_hour(ts)]
 
     def p_gift(
         self, users: np.ndarray, streamers: np.ndarray, ts: np.ndarray, load: np.ndarray | None = None
     ) -> np.ndarray:
         """P(at least one gift in the session | click); a ``load`` (viewers) past capacity saturates it."""
-        prob = _sigmoid(self.gift_logit(users, streamers, ts))
-        if load is not None:
-            capacity = self.population.capacity[streamers]
-            prob = (
-                prob * capacity / (capacity + np.maximum(np.asarray(load, dtype=np.float64) - capacity, 0.0))
-            )
-        return prob
+        return self.saturate(_sigmoid(self.gift_logit(users, streamers, ts)), streamers, load)
+
+    def saturate(self, prob: np.ndarray, streamers: np.ndarray, load: np.ndarray | None) -> np.ndarray:
+        """P(gift) at a room's load: unchanged up to the streamer's capacity, shrinking past it."""
+        if load is None:
+            return prob
+        capacity = self.population.capacity[streamers]
+        return prob * capacity / (capacity + np.maximum(np.asarray(load, dtype=np.float64) - capacity, 0.0))
+
+    def user_profile(self, user: int) -> tuple[np.ndarray, np.ndarray]:
+        """For one user and every streamer: P(click | shown) and the pair gift logit (the parts of a room's
+        value that depend on neither time nor load), for a scorer that values many rooms for one user."""
+        streamers = np.arange(self.population.appeal.size, dtype=np.int64)
+        users = np.full(streamers.size, user, dtype=np.int64)
+        return self.p_click(users, streamers), self.pair_gift_logit(users, streamers)
+
+    @staticmethod
+    def hour_lift(ts_ms: int) -> float:
+        """The gift log-odds lift of the hour of day (China time) at ``ts_ms``."""
+        return float(HOURLY_GIFT_LIFT[china_hour(np.array([ts_ms]))[0]])
+
+    @staticmethod
+    def sigmoid(x: np.ndarray) -> np.ndarray:
+        return _sigmoid(x)
 
     def expected_gifts_given_gift(self) -> float:
         return 1.0 / (1.0 - self.params.extra_gift_prob)
