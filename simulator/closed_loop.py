@@ -39,7 +39,7 @@ from simulator.policies import Policy
 from simulator.responses import Exposure, request_id, request_index, respond
 
 STEP_MS = 60_000
-_PROFILES = 256  # users whose per-streamer truth the oracle keeps at once
+_PROFILE_BYTES = 300_000_000  # memory for the users' per-streamer truth the oracle keeps at once
 _LOG_BATCH = 65_536
 
 
@@ -351,7 +351,7 @@ def _truth_scorer(world: WorldModel, pipeline: StagePipeline) -> Scorer:
         )
         profile = profiles.get(user_id)
         if profile is None:
-            if len(profiles) >= _PROFILES:
+            if len(profiles) >= max(64, _PROFILE_BYTES // (16 * truth.population.appeal.size)):
                 del profiles[next(iter(profiles))]  # the oldest: memory stays bounded on any world
             p_click, logit = truth.user_profile(user_id)
             profile = profiles[user_id] = (

@@ -57,22 +57,31 @@ class GeneratorDraws:
 
 
 class KeyedDraws:
-    """Counter-based draws: element = hash(session key, call number, rank of the item in its session)."""
+    """Counter-based draws: element = hash(session key, call number, rank of the item in its session).
 
-    def __init__(self, keys: np.ndarray) -> None:
+    The per-session draws of the first ``block`` calls come from one hash of a (sessions x block) grid made
+    at the first of them: a session has a few dozen draws, and one array operation beats many small ones."""
+
+    def __init__(self, keys: np.ndarray, block: int = 32) -> None:
         self.keys = np.asarray(keys, dtype=np.uint64)
         self.calls = 0
+        self.block = block
+        self.grid: np.ndarray | None = None
 
     def random(self, per: Per) -> np.ndarray:
         """Uniform in (0, 1): never exactly 0, so logarithms are finite."""
         self.calls += 1
         if isinstance(per, int | np.integer):
+            if per == self.keys.size and self.calls <= self.block:
+                if self.grid is None:
+                    columns = np.arange(1, self.block + 1, dtype=np.uint64)
+                    self.grid = _uniform(hash_bits(0, self.keys[:, None], columns[None, :]))
+                return self.grid[:, self.calls - 1]
             owner, rank = np.arange(per), np.zeros(per, dtype=np.int64)
         else:
             owner = np.asarray(per, dtype=np.int64)
             rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
-        bits = hash_bits(self.calls, self.keys[owner], rank)
-        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
+        return _uniform(hash_bits(self.calls, self.keys[owner], rank))
 
     def geometric(self, p: float, per: Per) -> np.ndarray:
         """Trials up to the first success (1, 2, ...), by inversion."""
@@ -103,3 +112,8 @@ class KeyedDraws:
             cdf = np.where(going, cdf + term, cdf)
             going = going & (u > cdf) & (term > 1e-300)
         return count
+
+
+def _uniform(bits: np.ndarray) -> np.ndarray:
+    """64 random bits -> a uniform in (0, 1)."""
+    return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
