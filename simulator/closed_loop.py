@@ -73,6 +73,7 @@ class Run:
     seed: int
     decisions: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # closed-loop events (rooms included)
+    labels: list[dict[str, Any]] = field(default_factory=list)  # the flow's labels of the closed loop
     exposure_ts: list[int] = field(default_factory=list)
     exposure_streamer: list[int] = field(default_factory=list)
     exposure_cold: list[bool] = field(default_factory=list)
@@ -177,6 +178,7 @@ def simulate(
         lo = hi
         learned = labels[:]  # labels are for the policies that learn after warm-up
         labels.clear()
+        run.labels.extend(learned)
         requests = []
         if decider is not None or shadow_stages:
             requests = [

@@ -98,6 +98,15 @@ def test_the_click_rate_on_shown_rooms_is_the_truths(setup, runs):
         assert abs(rate - p.mean()) <= 3 * standard_error, name
 
 
+def test_no_label_precedes_the_decision_of_its_click(runs):
+    for run in runs.values():
+        decided = {request_index(d["request_id"]): d["ts"] for d in run.decisions}
+        simulated = [label for label in run.labels if str(label.get("click_id", "")).startswith("cq")]
+        assert simulated
+        for label in simulated:
+            assert label["ts"] >= decided[int(label["click_id"][2:])]
+
+
 def test_nothing_happens_before_the_decision_that_caused_it(runs):
     for run in runs.values():
         decided = {request_index(d["request_id"]): d["ts"] for d in run.decisions}
