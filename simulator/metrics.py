@@ -2,8 +2,9 @@
 
 Per run, over the closed-loop window: realised revenue (the gift amounts the world sampled), truth-expected
 revenue (sum over shown rooms of P(click | shown) x E[amount | click] at the room's load), its daily series,
-the Gini and top-1% share of streamer revenue and the Gini of exposures (both over every streamer with a
-room live in the window, so every policy is judged on the same set), the cold-start exposure share
+the Gini, top-1% share and Lorenz curve of streamer revenue over the streamers who received any (as
+KuaiLive's published 0.930 is), the Gini of exposures over every streamer with a room live in the window (the
+same set for every policy), the cold-start exposure share
 (exposures of streamers with fewer than 10 clicks so far) and success (share of the cold-start streamers
 shown who then got a gift), capacity violations (exposures while the room's viewers were at the streamer's
 capacity), the revenue lost to saturation, requests and clicks.
@@ -78,7 +79,7 @@ class RunMetrics:
     mean_p_click: float
     seconds: float
     requests_per_s: float  # closed-loop requests answered per second of the loop (warm-up excluded)
-    lorenz: list[float]  # share of streamer revenue held by the poorest 0, 5, ..., 100% of the streamers
+    lorenz: list[float]  # share of revenue held by the poorest 0, 1, ..., 100% of the gifted streamers
     exposure_by_decile: list[float]  # share of exposures by the streamers' popularity decile (lowest first)
 
 
@@ -105,8 +106,8 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         revenue=float(sum(g["amount"] for g in gifts)),
         revenue_truth=float(value.sum()),
         daily_truth=daily.tolist(),
-        streamer_gini=gini(revenue_by),
-        top1_share=top_share(revenue_by, 0.01),
+        streamer_gini=gini(revenue_by[revenue_by > 0]),
+        top1_share=top_share(revenue_by[revenue_by > 0], 0.01),
         exposure_gini=gini(exposures_by),
         cold_exposure_share=float(cold.mean()) if cold.size else 0.0,
         cold_success=len(cold_shown & gifted) / len(cold_shown) if cold_shown else 0.0,
@@ -118,12 +119,12 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         mean_p_click=float(p_click.mean()) if p_click.size else 0.0,
         seconds=run.seconds,
         requests_per_s=run.requests / max(run.seconds - run.warmup_seconds, 1e-9),
-        lorenz=_lorenz(revenue_by),
+        lorenz=_lorenz(revenue_by[revenue_by > 0]),
         exposure_by_decile=_by_decile(setup.world.truth.population.popularity[streamers], exposures_by),
     )
 
 
-def _lorenz(totals: np.ndarray, points: int = 21) -> list[float]:
+def _lorenz(totals: np.ndarray, points: int = 101) -> list[float]:
     """Cumulative share of the total held by the poorest share of holders, at ``points`` even steps."""
     x = np.sort(totals)
     cumulative = np.concatenate([[0.0], np.cumsum(x)])

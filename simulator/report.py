@@ -56,7 +56,8 @@ def write_report(comparison: Comparison, path: Path, ope: dict | None = None) ->
         _section(
             "Lorenz curves of streamer revenue",
             _figure(lambda ax: _lorenz(ax, comparison.table, colours)),
-            "Each point is the share of all streamer revenue held by the poorest x% of streamers. The "
+            "Each point is the share of all streamer revenue held by the poorest x% of the streamers who "
+            "received any (as KuaiLive's published streamer Gini counts them). The "
             "grey diagonal is perfect equality; the further a curve sags below it, the more revenue is "
             "concentrated on a few streamers (the area between them is half the Gini in the table).",
         ),
@@ -196,7 +197,7 @@ def _lorenz(ax: Axes, table: dict[str, dict], colours: dict[str, str]) -> None:
         x = np.linspace(0, 100, shares.size)
         style = _dashes(policy, colours)
         ax.plot(x, shares, color=colours[policy], linestyle=style, linewidth=2, label=policy)
-    ax.set_xlabel("poorest streamers (%)")
+    ax.set_xlabel("poorest gifted streamers (%)")
     ax.set_ylabel("share of streamer revenue (%)")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
