@@ -171,3 +171,30 @@ def test_frozen_targets_in_shadow_have_exact_weights_and_estimates_beside_their_
         assert result[target]["truth"] > 0
         assert {"ips", "clipped_ips", "snips", "dr"} <= set(result[target]["estimates"])
         assert {"ips", "snips"} <= set(result[target]["expected_reward"])
+
+
+def test_the_command_writes_the_table_json_with_off_policy_estimates_and_the_report(world, tmp_path, capsys):
+    import json
+
+    out_json, report = tmp_path / "sim.json", tmp_path / "sim.html"
+    argv = [
+        "simulate",
+        "--world",
+        str(world),
+        "--policies",
+        "feed,random",
+        "--seeds",
+        "1",
+        "--warmup-days",
+        "2",
+    ]
+    argv += ["--ope", "--processes", "1", "--json", str(out_json), "--report", str(report)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "feed" in printed and "random-frozen" in printed
+    figures = json.loads(out_json.read_text())
+    assert set(figures["policies"]) == {"feed", "random"}
+    for name in ("revenue", "revenue_truth", "revenue_ci", "streamer_gini", "cold_success", "requests"):
+        assert name in figures["policies"]["feed"]
+    assert {"random-frozen", "thompson-frozen"} <= set(figures["ope"])
+    assert report.read_text().count("<img") == 4
