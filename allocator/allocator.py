@@ -217,45 +217,47 @@ class Allocator(CompactState):
         load.advance(now)
         live_ids, streamers = self.rooms.arrays()
         full, pair_capped = load.full, load.capped_for(user_id, now)
-        at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
-        at_frequency = np.zeros(len(streamers), dtype=bool)
-        if pair_capped:
-            at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
-        eligible = np.flatnonzero(~(at_capacity | at_frequency))
-        capped = (int(at_capacity.sum()), int(at_frequency.sum()))
-        if eligible.size == 0:
+        if full or pair_capped:
+            at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
+            at_frequency = np.zeros(len(streamers), dtype=bool)
+            if pair_capped:
+                at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
+            eligible = np.flatnonzero(~(at_capacity | at_frequency))
+            capped = (int(at_capacity.sum()), int(at_frequency.sum()))
+            live_ids, streamers = live_ids[eligible], streamers[eligible]
+        else:  # nothing capped (most requests): every live room, no index arrays
+            eligible, capped = None, (0, 0)
+            live_ids = live_ids.copy()  # ``arrays`` are views that the next start or end rewrites
+        candidates = len(self.rooms)
+        if live_ids.size == 0:
             self.last_choice = ("greedy", NO_ROOM)
-            return self._record(request, NO_ROOM, 0.0, 1.0, len(live_ids), False, capped)
+            return self._record(request, NO_ROOM, 0.0, 1.0, candidates, False, capped)
         if config.scoring == "uniform":
             draw = zlib.crc32(f"{config.seed}:{request['id']}".encode())  # uniform enough for n << 2**32
-            pick = int(eligible[draw % eligible.size])
-            self.last_choice = ("uniform", live_ids[eligible])
+            pick = draw % live_ids.size
+            self.last_choice = ("uniform", live_ids)
             return self._record(
-                request, int(live_ids[pick]), 0.0, 1.0 / eligible.size, len(live_ids), False, capped
+                request, int(live_ids[pick]), 0.0, 1.0 / live_ids.size, candidates, False, capped
             )
         if config.scoring == "scorer":
-            values = np.asarray(
-                self.scorer(user_id, live_ids[eligible], streamers[eligible], now), dtype=float
-            )
+            values = np.asarray(self.scorer(user_id, live_ids, streamers, now), dtype=float)
         else:
-            values = self._live_posterior_means(now, streamers)[eligible]
+            means = self._live_posterior_means(now, self.rooms.arrays()[1])
+            values = means if eligible is None else means[eligible]
         best = int(values.argmax())
-        pick = int(eligible[best])
-        self.last_choice = ("greedy", int(live_ids[pick]))
-        return self._record(
-            request, int(live_ids[pick]), float(values[best]), 1.0, len(live_ids), False, capped
-        )
+        self.last_choice = ("greedy", int(live_ids[best]))
+        return self._record(request, int(live_ids[best]), float(values[best]), 1.0, candidates, False, capped)
 
     def _live_posterior_means(self, now: int, streamers: np.ndarray) -> np.ndarray:
-        """``_posterior_means`` of the live rooms' streamers (``rooms.arrays()``), kept until a room starts
-        or ends or the rooms are ranked again (the means change only then)."""
+        """``_posterior_means`` of the live rooms' streamers (``rooms.arrays()``), kept while the same
+        streamers are live and the rooms are not ranked again (the means change only then)."""
         if self.ranked_at is None or now - self.ranked_at >= self.config.rank_every_ms:
             self._rank(now)
         cached = self.last_means
-        if cached is not None and cached[0] is self.rooms.cached and cached[1] == self.ranked_at:
+        if cached is not None and cached[1] == self.ranked_at and np.array_equal(cached[0], streamers):
             return cached[2]
         values = self._posterior_means(streamers.tolist(), now)
-        self.last_means = (self.rooms.cached, self.ranked_at, values)
+        self.last_means = (streamers.copy(), self.ranked_at, values)
         return values
 
     def _posterior_means(self, streamers: list[int], now: int) -> np.ndarray:

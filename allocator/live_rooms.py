@@ -13,21 +13,30 @@ DEFAULT_MAX_LIVE_MS = 7 * 86_400_000
 
 
 class LiveRooms(CompactState):
-    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer", "cached")
+    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer", "ids", "streamers", "position")
 
     def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
         self.max_live_ms = max_live_ms
         self.streamer_of: dict[int, int] = {}  # live room -> streamer
         self.started: dict[int, int] = {}  # live room -> start time
         self.by_streamer: dict[int, list[int]] = {}  # streamer -> its live rooms
-        self.cached: tuple[np.ndarray, np.ndarray] | None = None  # arrays(), until a room starts or ends
+        # The live rooms and their streamers as arrays (``arrays``), kept in step with every start and end:
+        # a room that ends is replaced by the last one, so each event costs O(1).
+        self.ids = np.zeros(64, dtype=np.int64)
+        self.streamers = np.zeros(64, dtype=np.int64)
+        self.position: dict[int, int] = {}  # live room -> its index in ``ids``
 
     def start(self, live_id: int, streamer_id: int, ts: int) -> None:
         if live_id in self.streamer_of:
             return
         self.streamer_of[live_id] = streamer_id
         self.started[live_id] = ts
-        self.cached = None
+        n = len(self.position)
+        if n == self.ids.size:
+            self.ids = np.concatenate([self.ids, np.zeros(n, dtype=np.int64)])
+            self.streamers = np.concatenate([self.streamers, np.zeros(n, dtype=np.int64)])
+        self.ids[n], self.streamers[n] = live_id, streamer_id
+        self.position[live_id] = n
         self.by_streamer.setdefault(streamer_id, []).append(live_id)
 
     def end(self, live_id: int) -> None:
@@ -35,7 +44,11 @@ class LiveRooms(CompactState):
         if streamer_id is None:
             return
         del self.started[live_id]
-        self.cached = None
+        at, last = self.position.pop(live_id), len(self.position)
+        if at != last:
+            moved = int(self.ids[last])
+            self.ids[at], self.streamers[at] = moved, self.streamers[last]
+            self.position[moved] = at
         rooms = self.by_streamer[streamer_id]
         rooms.remove(live_id)
         if not rooms:
@@ -49,14 +62,9 @@ class LiveRooms(CompactState):
         return ended
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(live rooms, their streamers) as arrays, rebuilt only after a room started or ended."""
-        if self.cached is None:
-            n = len(self.streamer_of)
-            self.cached = (
-                np.fromiter(self.streamer_of.keys(), dtype=np.int64, count=n),
-                np.fromiter(self.streamer_of.values(), dtype=np.int64, count=n),
-            )
-        return self.cached
+        """(live rooms, their streamers) as arrays (views: valid until the next start or end)."""
+        n = len(self.position)
+        return self.ids[:n], self.streamers[:n]
 
     def __contains__(self, live_id: int) -> bool:
         return live_id in self.streamer_of

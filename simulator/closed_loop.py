@@ -129,6 +129,8 @@ def simulate(
     shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms
+    # Only Thompson rows read the user's history: the other policies value every live room alike.
+    needs_history = any(p.config.scoring == "thompson" for p in (policy, *shadows) if p.config is not None)
 
     # Warm-up: the organic log before the closed loop.
     log = setup.log
@@ -184,7 +186,7 @@ def simulate(
             requests = [
                 request_item(
                     {"ts": int(t), "type": EventType.IMPRESSION, "id": request_id(int(i)), "user_id": int(u)},
-                    _history(pipeline, int(u), int(t), history_rooms),
+                    _history(pipeline, int(u), int(t), history_rooms) if needs_history else [],
                 )
                 for i, u, t in zip(step_index, step_users, step_ts, strict=True)
             ]
