@@ -62,6 +62,8 @@ class PolicyConfig:
             raise ValueError("explore must be in [0, 1]; rows, capacity and pair_cap >= 1")
         if self.pair_model not in PAIR_MODELS:
             raise ValueError(f"pair model {self.pair_model!r}: choose one of {', '.join(PAIR_MODELS)}")
+        if self.seed < 0:
+            raise ValueError(f"the seed must be >= 0, got {self.seed}")
         if self.scoring not in SCORINGS:
             raise ValueError(f"scoring {self.scoring!r}: choose one of {', '.join(SCORINGS)}")
         if self.max_lift < 1:

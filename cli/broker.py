@@ -34,7 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from giftlive.errors import UserError
     from replay.broker import LocalBroker
+
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: a TCP port is 1-65535 (or leave it out for any free port)")
 
     with LocalBroker(port=args.port) as broker:
         try:  # before the address is out: a Ctrl-C right after it must still stop the broker cleanly

@@ -132,6 +132,10 @@ def _run(args: argparse.Namespace) -> int:
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
 
+    if args.events is not None and args.bootstrap is not None:
+        raise UserError(
+            "--events reads a Parquet event log and --bootstrap a broker's events topic: give one of them"
+        )
     events = resolve_event_log(args.events) if args.events is not None else None
     bootstrap = None if events is not None else (args.bootstrap or bootstrap_from_env())
     if events is None and bootstrap is None:

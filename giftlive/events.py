@@ -125,6 +125,9 @@ class InvalidEvent(ValueError):
 
 
 MAX_TS_MS = 4_102_444_800_000  # 2100-01-01: later is a unit mistake (µs, ns), not an event time
+# A gift interaction's total price beyond this is a broken record, not a gift: KuaiLive's largest is 56,246
+# coins; the converter and the flow both reject it (a 1e100 amount once crashed the posteriors' arithmetic).
+MAX_AMOUNT = 1_000_000.0
 _INT64 = 2**63
 _INT32 = 2**31
 
@@ -160,7 +163,7 @@ def _validated_in_place(record: dict[str, Any]) -> dict[str, Any]:
     Every value must fit its ARROW_SCHEMA column, so a record that passes here can always be written.
     """
     version = record.get("v", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:  # 1.0 and true equal 1 but are not v1
         raise InvalidEvent(
             f"unsupported schema version {_show(version)} (this build reads v{SCHEMA_VERSION})"
         )
@@ -184,6 +187,10 @@ def _validated_in_place(record: dict[str, Any]) -> dict[str, Any]:
             amount = record.get("amount")
             if type(amount) not in (int, float) or not 0 <= amount < math.inf:  # no bool, NaN, inf, < 0
                 raise InvalidEvent(f"field 'amount' must be a finite number >= 0, got {_show(amount)}")
+            if amount > MAX_AMOUNT:
+                raise InvalidEvent(
+                    f"field 'amount' {_show(amount)} is beyond the plausible {MAX_AMOUNT:,.0f}"
+                )
         elif kind is EventType.DWELL and _require_int(record, "watch_ms") > ts:
             raise InvalidEvent(f"field 'watch_ms' ({record['watch_ms']}) is longer than the time since epoch")
     elif kind is EventType.ROOM_START:

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from giftlive.errors import UserError
+from giftlive.events import MAX_AMOUNT
 
 Kind = Literal["int", "float", "str"]
 ARROW_TYPE: dict[Kind, pa.DataType] = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}
@@ -244,6 +245,10 @@ def _validate(lines: pa.Array, header: list[str], spec: FileSpec, first_row: int
         _mark_values(reasons, rows, numeric[name] < 0, label)
     for name in _TIMESTAMP_COLUMNS & numeric.keys():
         _mark_values(reasons, rows, numeric[name] > MAX_TIMESTAMP_MS, f"{name} out of range")
+    if "gift_price" in numeric:
+        _mark_values(
+            reasons, rows, numeric["gift_price"] > MAX_AMOUNT, f"gift_price beyond {MAX_AMOUNT:,.0f}"
+        )
     if spec.end_after_start:
         _mark_values(
             reasons, rows, numeric["end_timestamp"] < numeric["start_timestamp"], "room end before start"

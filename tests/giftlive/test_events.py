@@ -38,6 +38,9 @@ def test_a_valid_record_comes_back_with_its_type_as_an_enum():
         ({"type": "room_start", "category": 5}, "'category' must be a string"),
         ({"type": "teleport"}, "unknown event type"),
         ({"v": 2}, "unsupported schema version"),
+        ({"v": 1.0}, "unsupported schema version 1.0"),  # equal to 1, but not the integer version
+        ({"v": True}, "unsupported schema version True"),
+        ({"type": "gift", "amount": 1e100}, "'amount' 1e\\+100 is beyond the plausible 1,000,000"),
     ],
 )
 def test_values_that_would_not_fit_the_schema_are_rejected(change: dict, reason: str):

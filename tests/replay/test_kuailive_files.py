@@ -59,7 +59,7 @@ def test_every_reject_reason_with_file_and_row(tmp_path: Path) -> None:
         tmp_path,
         "gift.csv",
         "user_id,live_id,streamer_id,timestamp,gift_price\n1,10,5,1000,-2\n1,10,5,1000,abc\n1,10,5,1000,nan\n"
-        "1,10,5,1000,1.5\n",
+        "1,10,5,1000,1.5\n1,10,5,1000,1e100\n",
     )
     write(
         tmp_path,
@@ -83,6 +83,7 @@ def test_every_reject_reason_with_file_and_row(tmp_path: Path) -> None:
         (0, "negative gift_price"),
         (1, "non-numeric field: gift_price"),
         (2, "non-numeric field: gift_price"),
+        (4, "gift_price beyond 1,000,000"),
     ]
     rooms, room_rejects = collect(tmp_path, "room")
     assert [(r[1], r[2]) for r in rejects_of(room_rejects)] == [(0, "room end before start")]
