@@ -66,12 +66,12 @@ def as_json(comparison: Comparison, ope: dict[str, Any] | None = None) -> dict[s
 
 def format_off_policy(ope: dict[str, Any]) -> str:
     """Per frozen target: its closed-loop truth and each estimator's mean estimate, bias and coverage."""
-    lines = [f"{'off-policy':<18}{'estimator':<13}{'estimate':>11}{'truth':>11}{'bias':>8}{'cover':>7}"]
+    lines = [f"{'off-policy':<18}{'estimator':<13}{'estimate':>11}{'truth':>11}{'bias':>9}{'cover':>7}"]
     for target, row in ope.items():
         for name, e in row["estimates"].items():
             bias = "-" if e["bias"] is None else f"{e['bias']:+.1%}"
             lines.append(
-                f"{target:<18}{name:<13}{e['value']:>11,.0f}{row['truth']:>11,.0f}{bias:>8}{e['coverage']:>7.0%}"
+                f"{target:<18}{name:<13}{e['value']:>11,.0f}{row['truth']:>11,.0f}{bias:>9}{e['coverage']:>7.0%}"
             )
         lines.append(f"{target:<18}ESS {row['ess_share']:.2%} of the logged requests")
     return "\n".join(lines)
