@@ -132,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
 
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out} is a file; give a folder for the output files")
     if args.events is not None and args.bootstrap is not None:
         raise UserError(
             "--events reads a Parquet event log and --bootstrap a broker's events topic: give one of them"

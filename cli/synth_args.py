@@ -21,6 +21,12 @@ def run_synth(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out} exists and is not a directory; choose a directory path")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"--out {args.out}: cannot create the directory ({exc.strerror}); choose another"
+        ) from None
     report = synthesize(args.out, params, progress=True)
     print(
         f"wrote {report.directory}: {report.rooms:,} rooms, {report.impressions:,} impressions, "

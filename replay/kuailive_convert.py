@@ -276,6 +276,10 @@ def convert(
     if out_path.resolve() == rejects_path.resolve():
         raise UserError(f"--rejects must differ from --out ({out_path})")
     for path in (out_path, rejects_path):
+        if path.is_dir():
+            raise UserError(
+                f"{path} is a directory; give the event log a file path, e.g. {path / 'events.parquet'}"
+            )
         if not path.parent.is_dir():
             raise UserError(f"output folder {path.parent} does not exist; create it or choose another path")
     say = _Progress(progress)

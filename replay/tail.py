@@ -197,7 +197,7 @@ def _wait_for_partitions(
     """Partition ids of ``topic``, waiting for it to be created; None if the idle timeout passes first."""
     told = False
     while True:
-        meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        meta = consumer.list_topics(timeout=10).topics.get(topic)  # naming it could auto-create it
         if meta is not None and meta.error is None and meta.partitions:
             return sorted(meta.partitions)
         if timeout_s is not None and time.monotonic() - since >= timeout_s:

@@ -34,7 +34,7 @@ def read_topic(
         }
     )
     try:
-        meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        meta = consumer.list_topics(timeout=10).topics.get(topic)  # naming it could auto-create it
         if meta is None or meta.error is not None or not meta.partitions:
             raise UserError(f"topic {topic!r} does not exist at {bootstrap}")
         parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(meta.partitions)]
