@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -40,6 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: a TCP port is 1-65535 (or leave it out for any free port)")
 
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # `kill PID` stops Tansu too, like Ctrl-C
     with LocalBroker(port=args.port) as broker:
         try:  # before the address is out: a Ctrl-C right after it must still stop the broker cleanly
             print(f"broker: Tansu pid {broker.pid}, log {broker.log_path}; Ctrl-C to stop", file=sys.stderr)
@@ -51,3 +53,7 @@ def _run(args: argparse.Namespace) -> int:
             return 0
     print(f"broker: Tansu exited unexpectedly; see {broker.log_path}", file=sys.stderr)
     return 1
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

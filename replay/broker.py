@@ -49,7 +49,10 @@ def free_port() -> int:
 
 
 def _port_in_use(port: int) -> bool:
+    """A listener holds the port; a connection of a broker just stopped (TIME_WAIT) does not count, since a
+    new listener may bind beside it (SO_REUSEADDR, as Tansu's own listener does)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -15,7 +15,7 @@ import pytest
 
 from cli.main import main
 from giftlive.errors import UserError
-from replay.broker import LocalBroker, broker_for
+from replay.broker import LocalBroker, broker_for, free_port
 from replay.kafka_topics import check_reachable, ensure_topics, metadata
 
 pytestmark = pytest.mark.kafka
@@ -111,6 +111,34 @@ def test_cli_broker_runs_until_ctrl_c() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_cli_broker_stops_its_tansu_on_sigterm_and_restarts_on_the_same_port_at_once() -> None:
+    port = free_port()
+    for _ in range(2):  # the second start reuses the port the first one just released
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "broker", "--port", str(port)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            assert line == f"KAFKA_BOOTSTRAP=127.0.0.1:{port}\n", (
+                line,
+                proc.stderr.read() if proc.stderr else "",
+            )
+            check_reachable(f"127.0.0.1:{port}", timeout_s=5)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=15)
+            assert proc.returncode == 0, err
+            tansu_pid = int(re.search(r"Tansu pid (\d+)", err).group(1))  # type: ignore[union-attr]
+            assert not _alive(tansu_pid)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def test_cli_replay_without_a_broker_says_where_to_get_one(
