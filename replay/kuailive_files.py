@@ -218,12 +218,32 @@ def _mark(reasons: _Reasons, rows: np.ndarray, mask: pa.Array, label: str) -> No
     reasons.mark(full, label)
 
 
+def _as_text(lines: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Raw lines -> text, and which lines were not UTF-8 (shown with replacement characters, then rejected):
+    one bad byte costs its row, not the file."""
+    try:
+        return lines.cast(pa.string()), np.zeros(len(lines), dtype=bool)
+    except pa.ArrowInvalid:
+        raw = lines.to_pylist()
+        bad = np.zeros(len(raw), dtype=bool)
+        text = []
+        for i, line in enumerate(raw):
+            try:
+                text.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                bad[i] = True
+                text.append(line.decode("utf-8", errors="replace"))
+        return pa.array(text, pa.string()), bad
+
+
 def _validate(lines: pa.Array, header: list[str], spec: FileSpec, first_row: int) -> Chunk:
-    """One slice of lines -> valid typed table + rejects."""
+    """One slice of raw lines -> valid typed table + rejects."""
     n = len(lines)
+    lines, not_utf8 = _as_text(lines)
     parts = _split(lines)
     nfields = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
     reasons = _Reasons(n)
+    reasons.mark(not_utf8, "not UTF-8 text")
     reasons.mark(nfields > len(header), "too many fields")
     for count in np.unique(nfields[nfields < len(header)]):  # short rows: name the first absent column
         reasons.mark(nfields == count, f"missing field: {header[count]}")
@@ -279,13 +299,13 @@ def _mark_values(reasons: _Reasons, rows: np.ndarray, mask: np.ndarray, label: s
 
 
 def _lines(path: Path, block_bytes: int) -> Iterator[pa.Array]:
-    """Each data line as one string, streamed (header skipped, blank lines dropped)."""
+    """Each data line as raw bytes, streamed (header skipped, blank lines dropped)."""
     try:
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(column_names=["line"], skip_rows=1, block_size=block_bytes),
             parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
-            convert_options=pcsv.ConvertOptions(column_types={"line": pa.string()}),
+            convert_options=pcsv.ConvertOptions(column_types={"line": pa.binary()}),  # text per row: _as_text
         )
         for batch in reader:
             yield batch.column(0)
@@ -301,6 +321,8 @@ def iter_valid_chunks(directory: Path, name: str, chunk_rows: int = 1_000_000) -
         if spec.required:
             require_directory(Path(directory))
         return
+    if not spec.required and path.stat().st_size == 0:
+        return  # an empty optional file holds no rows, like an absent one
     header = _header(path, spec)
     block_bytes = int(min(max(chunk_rows * 64, 1 << 16), 1 << 26))
     pending: list[pa.Array] = []

@@ -159,3 +159,19 @@ def test_absent_optional_file_gives_empty_table(tmp_path: Path) -> None:
     assert list(iter_valid_chunks(tmp_path, "gift")) == []
     gifts = read_valid(tmp_path, "gift", ["user_id", "gift_price"])
     assert gifts.num_rows == 0 and gifts.schema.field("gift_price").type == pa.float64()
+
+
+def test_a_line_that_is_not_utf8_costs_its_row_not_the_file(tmp_path: Path) -> None:
+    (tmp_path / "comment.csv").write_bytes(
+        b"user_id,live_id,streamer_id,timestamp\n1,10,5,1000\n2,10,5,10\xff01\n3,10,5,1002\n"
+    )
+    table, rejects = collect(tmp_path, "comment")
+    assert table.column("row").to_pylist() == [0, 2]
+    assert [(r[1], r[2]) for r in rejects_of(rejects)] == [(1, "not UTF-8 text")]
+
+
+def test_an_empty_optional_file_is_read_like_an_absent_one(tmp_path: Path) -> None:
+    write(tmp_path, "click.csv", f"{CLICK}\n1,10,5,1000,300\n")
+    (tmp_path / "gift.csv").write_bytes(b"")
+    assert list(iter_valid_chunks(tmp_path, "gift")) == []
+    assert read_valid(tmp_path, "gift").num_rows == 0
