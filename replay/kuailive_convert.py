@@ -308,13 +308,20 @@ def convert(
     )
 
 
+# What a missing optional file costs downstream, said where it is noticed.
+_ABSENT_MEANS = {
+    "room": "  warning: no room events, so the flow sees no live room and serves no request a room",
+    "negative": "  (no impressions: the flow answers clicks only)",
+}
+
+
 def print_report(report: ConvertReport) -> None:
     """Human summary: per file, per reject reason, per event type."""
     print(f"{'file':<14}{'rows read':>14}{'valid':>14}{'rejected':>12}")
     for name, file in report.files.items():
         label = FILE_SPECS[name].file
         if not file.present:
-            print(f"{label:<14}{'absent':>14}")
+            print(f"{label:<14}{'absent':>14}{_ABSENT_MEANS.get(name, '')}")
             continue
         print(f"{label:<14}{file.rows_read:>14,}{file.valid:>14,}{file.rejected:>12,}")
     for profile, present in report.profiles_present.items():

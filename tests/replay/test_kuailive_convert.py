@@ -10,7 +10,7 @@ import pytest
 
 from cli.main import main
 from giftlive.events import ARROW_SCHEMA
-from replay.kuailive_convert import convert, ensure_event_log
+from replay.kuailive_convert import convert, ensure_event_log, print_report
 
 ROOM = "p_date,live_id,streamer_id,live_type,start_timestamp,end_timestamp,live_content_category,live_name_id"
 EVENT = "user_id,live_id,streamer_id,timestamp"
@@ -99,11 +99,13 @@ def test_rejects_file_and_report(tmp_path: Path) -> None:
     assert "c1" not in ids and "g0" not in ids and "rs300" not in ids and "c0" in ids
 
 
-def test_absent_optional_files_reported(tmp_path: Path) -> None:
+def test_absent_optional_files_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = tmp_path / "kl"
     directory.mkdir()
     (directory / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n1,2,3,4,5\n")
     report = convert(directory, tmp_path / "ev.parquet")
+    print_report(report)
+    assert "warning: no room events" in capsys.readouterr().out
     assert not report.files["gift"].present and not report.files["room"].present
     assert report.rejects_path == tmp_path / "ev.rejects.parquet" and report.rejects_path.is_file()
     assert [r["id"] for r in pq.read_table(tmp_path / "ev.parquet").to_pylist()] == ["c0", "d0"]
