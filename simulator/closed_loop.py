@@ -270,12 +270,19 @@ def _advance(
 ) -> list[dict[str, Any]]:
     """The decision stage's own dispatch over labels learned so far, room events and requests, in the
     merge's (ts, type, id) order."""
+    out = decider.advance(_in_order(labels, rooms, requests), [])
+    return [d for _kind, records in out for d in records]
+
+
+def _in_order(
+    labels: list[dict[str, Any]], rooms: list[dict[str, Any]], requests: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Labels (as merge items), room events and requests in the decision merge's (ts, type, id) order."""
     items = [label_item(label) for label in labels]
     items.extend(rooms)
     items.extend(requests)
     items.sort(key=ORDER)
-    out = decider.advance(items, [])
-    return [d for _kind, records in out for d in records]
+    return items
 
 
 def _shadow(
@@ -289,10 +296,7 @@ def _shadow(
     """Decide every request in shadow, one at a time (its exact distribution is the allocator's last); for
     each request the logging policy served, keep the shadow's probability of the room shown and its value
     under the direct-method model (the shadow's own posterior value per exposure of each room)."""
-    items = [label_item(label) for label in labels]
-    items.extend(rooms)
-    items.extend(requests)
-    items.sort(key=ORDER)
+    items = _in_order(labels, rooms, requests)
     allocator = stage.allocator
     batch: list[dict[str, Any]] = []
     for item in items:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from giftlive.events import EventType
-from replay.synth.draws import KeyedDraws
+from replay.synth.draws import KeyedDraws, rank_in_session
 from replay.synth.population import hash_bits, hash_uniform
 from replay.synth.truth import GroundTruth
 
@@ -107,7 +107,7 @@ def _items(
     amount: np.ndarray | None = None,
 ) -> None:
     """A session's gifts, likes or comments as events, numbered within their session."""
-    rank = (np.arange(owner.size) - np.searchsorted(owner, owner, side="left")).tolist()
+    rank = rank_in_session(owner).tolist()
     amounts = amount.tolist() if amount is not None else None
     for k, (o, t) in enumerate(zip(owner.tolist(), when.tolist(), strict=True)):
         exposure = sessions[o]

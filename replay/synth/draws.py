@@ -80,7 +80,7 @@ class KeyedDraws:
             owner, rank = np.arange(per), np.zeros(per, dtype=np.int64)
         else:
             owner = np.asarray(per, dtype=np.int64)
-            rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
+            rank = rank_in_session(owner)
         return _uniform(hash_bits(self.calls, self.keys[owner], rank))
 
     def geometric(self, p: float, per: Per) -> np.ndarray:
@@ -112,6 +112,11 @@ class KeyedDraws:
             cdf = np.where(going, cdf + term, cdf)
             going = going & (u > cdf) & (term > 1e-300)
         return count
+
+
+def rank_in_session(owner: np.ndarray) -> np.ndarray:
+    """Each item's place among its session's items (0, 1, ...), for owners sorted by session."""
+    return np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
 
 
 def _uniform(bits: np.ndarray) -> np.ndarray:
