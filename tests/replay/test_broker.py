@@ -89,20 +89,17 @@ def test_broker_for_uses_kafka_bootstrap(monkeypatch: pytest.MonkeyPatch, kafka_
 _CTRL_C_ABLE = "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
 
 
-def test_cli_broker_runs_until_ctrl_c() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CTRL_C_ABLE + "from cli.main import main; sys.exit(main(['broker']))"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _cli_broker_stops_on(command: list[str], stop: signal.Signals, port: int | None = None) -> None:
+    """Start `giftlive broker` as ``command``, check it serves the printed address (``port`` if given), send
+    ``stop``: it must exit 0 and leave no Tansu child behind."""
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
-        match = re.fullmatch(r"KAFKA_BOOTSTRAP=(127\.0\.0\.1:\d+)\n", line)
-        assert match, line
+        match = re.fullmatch(r"KAFKA_BOOTSTRAP=(127\.0\.0\.1:(\d+))\n", line)
+        assert match, (line, proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
+        assert port is None or int(match.group(2)) == port
         check_reachable(match.group(1), timeout_s=5)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=15)
         assert proc.returncode == 0, err
         tansu_pid = int(re.search(r"Tansu pid (\d+)", err).group(1))  # type: ignore[union-attr]
@@ -113,32 +110,16 @@ def test_cli_broker_runs_until_ctrl_c() -> None:
             proc.wait()
 
 
+def test_cli_broker_runs_until_ctrl_c() -> None:
+    command = [sys.executable, "-c", _CTRL_C_ABLE + "from cli.main import main; sys.exit(main(['broker']))"]
+    _cli_broker_stops_on(command, signal.SIGINT)
+
+
 def test_cli_broker_stops_its_tansu_on_sigterm_and_restarts_on_the_same_port_at_once() -> None:
     port = free_port()
     for _ in range(2):  # the second start reuses the port the first one just released
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "broker", "--port", str(port)],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            line = proc.stdout.readline() if proc.stdout else ""
-            assert line == f"KAFKA_BOOTSTRAP=127.0.0.1:{port}\n", (
-                line,
-                proc.stderr.read() if proc.stderr else "",
-            )
-            check_reachable(f"127.0.0.1:{port}", timeout_s=5)
-            proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=15)
-            assert proc.returncode == 0, err
-            tansu_pid = int(re.search(r"Tansu pid (\d+)", err).group(1))  # type: ignore[union-attr]
-            assert not _alive(tansu_pid)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        command = [sys.executable, "-m", "cli.main", "broker", "--port", str(port)]
+        _cli_broker_stops_on(command, signal.SIGTERM, port)
 
 
 def test_cli_replay_without_a_broker_says_where_to_get_one(
