@@ -32,6 +32,7 @@ from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig, add_candidates, cho
 from allocator.posteriors import PosteriorBook
 from allocator.sample_round import SampleRound
 from allocator.scorer import Scorer
+from allocator.value_policy import ValuePolicy
 from giftlive.compact_state import CompactState
 from giftlive.events import EventType
 
@@ -63,6 +64,7 @@ class Allocator(CompactState):
         "scorer",
         "last_choice",
         "last_means",
+        "value",
     )
 
     def __init__(
@@ -75,6 +77,7 @@ class Allocator(CompactState):
         if (config.scoring == "scorer") != (scorer is not None):
             raise ValueError("a scorer is given exactly when the policy's scoring is 'scorer'")
         self.scorer = scorer
+        self.value = ValuePolicy(config) if config.scoring == "value" else None
         # What the last decision chose from, for off-policy evaluation in shadow (probability_of):
         # ("rows", every row's room) | ("uniform", the eligible rooms) | ("greedy", the room).
         self.last_choice: tuple[str, Any] = ("greedy", NO_ROOM)
@@ -110,6 +113,8 @@ class Allocator(CompactState):
             self.round.block_room(event["live_id"])
 
     def learn_label(self, label: dict[str, Any]) -> None:
+        if self.value is not None:
+            self.value.learn_label(label)
         self.posteriors.learn_label(label)
         if label["streamer_id"] in self.draws.slot_of:
             self.draws.relabelled.add(label["streamer_id"])
@@ -128,6 +133,8 @@ class Allocator(CompactState):
             self.streamer_features[request["streamer_id"]] = features
         if now >= self.next_sweep:
             self._sweep(now)
+        if config.scoring == "value":
+            return self._decide_by_value(request)
         if config.scoring != "thompson":
             return self._decide_over_live_rooms(request)
         rnd = self._round_at(now)
@@ -196,6 +203,9 @@ class Allocator(CompactState):
             return rooms, counts / self.config.rows
         if kind == "uniform":
             return chosen, np.full(chosen.size, 1.0 / max(chosen.size, 1))
+        if kind == "value":
+            assert self.value is not None
+            return self.value.distribution(*chosen)
         if chosen == NO_ROOM:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.array([chosen]), np.ones(1)
@@ -209,24 +219,49 @@ class Allocator(CompactState):
         """Each streamer's posterior value per exposure (as the greedy policy ranks them)."""
         return self._posterior_means(streamers, now)
 
+    def _capped_rooms(self, user_id: int, now: int) -> tuple[np.ndarray | None, tuple[int, int]]:
+        """(mask over ``rooms.arrays()`` of the rooms whose streamer is at capacity or at this user's
+        frequency cap, or None when none is; (rooms at capacity, rooms at the frequency cap))."""
+        load = self.load
+        load.advance(now)
+        _live_ids, streamers = self.rooms.arrays()
+        full, pair_capped = load.full, load.capped_for(user_id, now)
+        if not (full or pair_capped):
+            return None, (0, 0)
+        at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
+        at_frequency = np.zeros(len(streamers), dtype=bool)
+        if pair_capped:
+            at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
+        return at_capacity | at_frequency, (int(at_capacity.sum()), int(at_frequency.sum()))
+
+    def _decide_by_value(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Thompson rows on the value of an exposure for this user over every live room
+        (allocator/value_policy.py), under the caps; the propensity is the room's exact probability."""
+        assert self.value is not None
+        blocked, capped = self._capped_rooms(request["user_id"], request["ts"])
+        live_ids = self.rooms.arrays()[0].copy()  # ``arrays`` are views that the next start or end rewrites
+        best, value, cold_rooms, row, pick = self.value.choose(request, self.rooms, blocked)
+        j = pick if pick >= 0 else int(best[row])
+        live_id = NO_ROOM if j < 0 else int(live_ids[j])
+        self.last_choice = ("value", (best, cold_rooms, live_ids))
+        rooms, probabilities = self.value.distribution(best, cold_rooms, live_ids)
+        if live_id == NO_ROOM:
+            propensity = max(0.0, 1.0 - float(probabilities.sum()))
+        else:
+            propensity = float(probabilities[rooms == live_id].sum())
+        return self._record(request, live_id, float(value[row]), propensity, live_ids.size, pick >= 0, capped)
+
     def _decide_over_live_rooms(self, request: dict[str, Any]) -> dict[str, Any]:
         """Greedy on one value per eligible live room (posterior mean or the injected scorer), or a uniform
         pick; the Thompson policy's caps. Propensity: 1 when greedy, 1 / eligible rooms when uniform."""
         config, now, user_id = self.config, request["ts"], request["user_id"]
-        load = self.load
-        load.advance(now)
         live_ids, streamers = self.rooms.arrays()
-        full, pair_capped = load.full, load.capped_for(user_id, now)
-        if full or pair_capped:
-            at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
-            at_frequency = np.zeros(len(streamers), dtype=bool)
-            if pair_capped:
-                at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
-            eligible = np.flatnonzero(~(at_capacity | at_frequency))
-            capped = (int(at_capacity.sum()), int(at_frequency.sum()))
+        blocked, capped = self._capped_rooms(user_id, now)
+        if blocked is not None:
+            eligible = np.flatnonzero(~blocked)
             live_ids, streamers = live_ids[eligible], streamers[eligible]
         else:  # nothing capped (most requests): every live room, no index arrays
-            eligible, capped = None, (0, 0)
+            eligible = None
             live_ids = live_ids.copy()  # ``arrays`` are views that the next start or end rewrites
         candidates = len(self.rooms)
         if live_ids.size == 0:
@@ -419,6 +454,8 @@ class Allocator(CompactState):
 
     def _is_cold(self, streamer_id: int, now: int) -> bool:
         """Too little labelled click mass: as of the last ranking, or now for a streamer not ranked then."""
+        if self.value is not None:
+            return self.value.is_cold(streamer_id, now)
         known = self.standing.get(streamer_id)
         clicks = self.posteriors.at(streamer_id, now).clicks() if known is None else known[1]
         return clicks < self.config.cold_start_clicks
@@ -429,6 +466,8 @@ class Allocator(CompactState):
             if self.round is not None:
                 self.round.block_room(live_id)
         self.posteriors.sweep(now)
+        if self.value is not None:
+            self.value.sweep(now)
         self.draws.forget(self.rooms.by_streamer)
         if self.streamer_features:
             live = self.rooms.by_streamer

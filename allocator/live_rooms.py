@@ -13,7 +13,16 @@ DEFAULT_MAX_LIVE_MS = 7 * 86_400_000
 
 
 class LiveRooms(CompactState):
-    __slots__ = ("max_live_ms", "streamer_of", "started", "by_streamer", "ids", "streamers", "position")
+    __slots__ = (
+        "max_live_ms",
+        "streamer_of",
+        "started",
+        "by_streamer",
+        "ids",
+        "streamers",
+        "position",
+        "version",
+    )
 
     def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
         self.max_live_ms = max_live_ms
@@ -25,12 +34,14 @@ class LiveRooms(CompactState):
         self.ids = np.zeros(64, dtype=np.int64)
         self.streamers = np.zeros(64, dtype=np.int64)
         self.position: dict[int, int] = {}  # live room -> its index in ``ids``
+        self.version = 0  # counts starts and ends: ``arrays`` are unchanged while it is
 
     def start(self, live_id: int, streamer_id: int, ts: int) -> None:
         if live_id in self.streamer_of:
             return
         self.streamer_of[live_id] = streamer_id
         self.started[live_id] = ts
+        self.version += 1
         n = len(self.position)
         if n == self.ids.size:
             self.ids = np.concatenate([self.ids, np.zeros(n, dtype=np.int64)])
@@ -44,6 +55,7 @@ class LiveRooms(CompactState):
         if streamer_id is None:
             return
         del self.started[live_id]
+        self.version += 1
         at, last = self.position.pop(live_id), len(self.position)
         if at != last:
             moved = int(self.ids[last])

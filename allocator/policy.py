@@ -25,10 +25,11 @@ from functools import cached_property
 import numpy as np
 
 PAIR_MODELS = ("boost", "online", "offline")
-# How a policy values its candidates: Thompson rows over the shared candidates (the default), or one value per
-# live room: the posterior mean (greedy, no exploration), a uniform draw (random), or an injected scorer
-# (e.g. a synthetic world's truth: the oracle). The last three pick among every eligible live room.
-SCORINGS = ("thompson", "posterior-mean", "uniform", "scorer")
+# How a policy values its candidates: Thompson rows over the shared candidates (the default); Thompson rows on
+# the value of an exposure for this user over every live room ("value", allocator/value_policy.py); or one
+# value per live room: the posterior mean (greedy, no exploration), a uniform draw (random), or an injected
+# scorer (e.g. a synthetic world's truth: the oracle). All but the first pick among every eligible live room.
+SCORINGS = ("thompson", "value", "posterior-mean", "uniform", "scorer")
 BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
 NO_ROOM = -1
 
@@ -56,6 +57,8 @@ class PolicyConfig:
     max_lift: float = 10.0  # a model's pair lift is clipped to [1 / max_lift, max_lift]
     model_tag: str = ""  # names the trained models behind an "offline" pair factor (their fingerprint)
     scoring: str = "thompson"  # see SCORINGS
+    sample: bool = True  # "value": draw the streamers' multipliers (Thompson); False: their posterior means
+    draw_spread: float = 1.0  # "value": the draws' sd relative to the posterior's (1: plain Thompson)
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:

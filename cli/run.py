@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from allocator.named import DEFAULT_POLICY, NAMED_POLICIES
 from allocator.policy import PAIR_MODELS, PolicyConfig
 from flows.outputs import OUTPUTS
 from giftlive.config import EVENTS_TOPIC, bootstrap_from_env
@@ -66,6 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:
             f"--{output.name}-topic", default=output.topic, metavar="T", help=f"(default: {output.topic})"
         )
     policy = parser.add_argument_group("allocation (allocator/policy.py has the rest)")
+    policy.add_argument(
+        "--policy",
+        choices=tuple(NAMED_POLICIES),
+        default=DEFAULT_POLICY,
+        metavar="NAME",
+        help="the allocation policy (default: %(default)s): "
+        + "; ".join(f"{p.name}: {p.description}" for p in NAMED_POLICIES.values()),
+    )
     policy.add_argument(
         "--capacity", type=int, default=50, metavar="N", help="allocations a streamer may hold at once (50)"
     )
@@ -166,8 +175,9 @@ def _run(args: argparse.Namespace) -> int:
             args.pair_cap,
             args.explore,
             args.policy_seed,
-            "--capacity / --pair-cap / --explore / --allocator-model",
+            "--policy / --capacity / --pair-cap / --explore / --allocator-model",
             args.allocator_model,
+            args.policy,
         ),
         model_dir=args.model,
         shards=args.shards,

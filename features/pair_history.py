@@ -20,9 +20,19 @@ NO_PAIR_HISTORY: tuple = (0, 0.0, 0, 0.0, 0.0, None, None)
 class PairHistory(CompactState):
     """Counts and sums of one (user, streamer) pair; compact because Bytewax snapshots it."""
 
-    __slots__ = ("clicks", "watch_ms", "gift_count", "gift_sum", "last_gift_ts", "last_click_ts", "last_seen")
+    __slots__ = (
+        "impressions",
+        "clicks",
+        "watch_ms",
+        "gift_count",
+        "gift_sum",
+        "last_gift_ts",
+        "last_click_ts",
+        "last_seen",
+    )
 
     def __init__(self) -> None:
+        self.impressions = 0  # shown and not clicked, since the pair's first click or gift (not a feature)
         self.clicks = 0
         self.watch_ms = 0
         self.gift_count = 0
@@ -42,6 +52,10 @@ class PairHistory(CompactState):
             None if self.last_gift_ts is None else (now_ms - self.last_gift_ts) / 1000,
             None if self.last_click_ts is None else (now_ms - self.last_click_ts) / 1000,
         )
+
+    def counts(self) -> tuple[int, int, int, float]:
+        """(impressions, clicks, gift count, gift sum) of the pair."""
+        return self.impressions, self.clicks, self.gift_count, self.gift_sum
 
     def learn_click(self, ts: int) -> None:
         self.clicks += 1

@@ -14,6 +14,11 @@ from features.user_history import NO_USER_HISTORY, UserHistory
 from giftlive.compact_state import CompactState
 from giftlive.events import EventType
 
+# ((impressions, clicks, gift count, gift sum) of the user, [(streamer, impressions, clicks, gift count,
+# gift sum) of each recent pair]): plain tuples, so a request carrying one pickles small.
+Profile = tuple[tuple[int, int, int, float], list[tuple[int, int, int, int, float]]]
+NO_PROFILE: Profile = ((0, 0, 0, 0.0), [])
+
 
 class UserBook(CompactState):
     __slots__ = ("ttl_ms", "users")
@@ -59,14 +64,39 @@ class UserBook(CompactState):
             [user.pairs[streamer_id].features(now_ms) for streamer_id, _ in history],
         )
 
+    def profile(self, user_id: int, now_ms: int, limit: int) -> Profile:
+        """The user's counts and those of the ``limit`` most recently active pairs (``streamers``' order):
+        what the allocator's value-per-exposure model needs (allocator/exposure_value.py), from strictly
+        before ``now_ms`` when called before the events at ``now_ms`` are learned."""
+        user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
+        if user is None:
+            return NO_PROFILE
+        since = now_ms - self.ttl_ms
+        pairs = []
+        for streamer_id, pair in reversed(user.pairs.items()):
+            if pair.last_seen < since or len(pairs) == limit:
+                break
+            pairs.append((streamer_id, *pair.counts()))
+        return user.counts(), pairs
+
     def learn(self, event: dict[str, Any]) -> None:
-        """Add a click, dwell or gift to its user's and pair's history; other types are ignored."""
+        """Add a click, dwell or gift to its user's and pair's history, and an impression (shown, not
+        clicked) to the counts of a user and pair already known; other types are ignored. An impression
+        does not keep a user or pair alive: only what they did counts as activity."""
         kind = event["type"]
         if kind not in _LEARNED:
             return
         ts = event["ts"]
         user_id = event["user_id"]
         streamer_id = event["streamer_id"]
+        if kind is EventType.IMPRESSION:
+            user = live_entry(self.users, user_id, ts, self.ttl_ms)
+            if user is not None:
+                user.impressions += 1
+                pair = live_entry(user.pairs, streamer_id, ts, self.ttl_ms)
+                if pair is not None:
+                    pair.impressions += 1
+            return
         user = live_entry(self.users, user_id, ts, self.ttl_ms)
         if user is None:
             user = self.users[user_id] = UserHistory()
@@ -96,4 +126,4 @@ class UserBook(CompactState):
         return len(self.users)
 
 
-_LEARNED = frozenset({EventType.CLICK, EventType.DWELL, EventType.GIFT})
+_LEARNED = frozenset({EventType.IMPRESSION, EventType.CLICK, EventType.DWELL, EventType.GIFT})

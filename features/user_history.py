@@ -25,6 +25,7 @@ class UserHistory(CompactState):
     """Per-user counters plus the user's pairs, so one user's state expires as one unit."""
 
     __slots__ = (
+        "impressions",
         "clicks",
         "watch_ms",
         "gift_count",
@@ -38,6 +39,7 @@ class UserHistory(CompactState):
     )
 
     def __init__(self) -> None:
+        self.impressions = 0  # shown and not clicked, since the user's entry began (not a feature column)
         self.clicks = 0
         self.watch_ms = 0
         self.gift_count = 0
@@ -62,6 +64,10 @@ class UserHistory(CompactState):
             None if self.last_gift_ts is None else (now_ms - self.last_gift_ts) / 1000,
             *spend,
         )
+
+    def counts(self) -> tuple[int, int, int, float]:
+        """(impressions, clicks, gift count, gift sum): what a value-per-exposure model needs of the user."""
+        return self.impressions, self.clicks, self.gift_count, self.gift_sum
 
     def learn_click(self, ts: int) -> None:
         self.clicks += 1

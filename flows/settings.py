@@ -29,6 +29,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from allocator.named import DEFAULT_POLICY, NAMED_POLICIES
 from allocator.policy import PolicyConfig
 from flows.outputs import OUTPUTS, Output, outputs_of
 from giftlive.config import EVENTS_TOPIC
@@ -138,8 +139,10 @@ class FlowSettings:
                 pair_cap=number("GIFTLIVE_PAIR_CAP", 3),
                 explore=number("GIFTLIVE_EXPLORE", 0.1),
                 seed=number("GIFTLIVE_POLICY_SEED", 7),
-                where="GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE / GIFTLIVE_ALLOCATOR_MODEL",
+                where="GIFTLIVE_POLICY / GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE / "
+                "GIFTLIVE_ALLOCATOR_MODEL",
                 pair_model=env.get("GIFTLIVE_ALLOCATOR_MODEL", "").strip() or "boost",
+                name=env.get("GIFTLIVE_POLICY", "").strip() or DEFAULT_POLICY,
             ),
             model_dir=Path(model_dir) if model_dir else None,
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
@@ -149,11 +152,23 @@ class FlowSettings:
 
 
 def policy_config(
-    capacity: float, pair_cap: float, explore: float, seed: float, where: str, pair_model: str = "boost"
+    capacity: float,
+    pair_cap: float,
+    explore: float,
+    seed: float,
+    where: str,
+    pair_model: str = "boost",
+    name: str = DEFAULT_POLICY,
 ) -> PolicyConfig:
-    """The allocator's settings, or a UserError naming the options they came from."""
+    """The named policy (allocator/named.py) with these settings, or a UserError naming the options."""
+    named = NAMED_POLICIES.get(name)
+    if named is None:
+        raise UserError(f"{where}: no policy {name!r}; choose one of {', '.join(NAMED_POLICIES)}")
+    if pair_model != "boost" and named.config.scoring != "thompson":
+        raise UserError(f"{where}: a model's pair lift (allocator model {pair_model}) is for policy thompson")
     try:
-        return PolicyConfig(
+        return replace(
+            named.config,
             capacity=int(capacity),
             pair_cap=int(pair_cap),
             explore=explore,

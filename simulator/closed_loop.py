@@ -118,7 +118,11 @@ def simulate(
         if kind == LABEL:
             labels.extend(records)
 
-    pipeline = StagePipeline(settings, on_output=collect)
+    # Thompson rows read the user's history, the value policy the user's profile (impression counts too);
+    # the others value every live room alike for every user.
+    scorings = {p.config.scoring for p in (policy, *shadows) if p.config is not None}
+    needs_history, needs_profile = "thompson" in scorings, "value" in scorings
+    pipeline = StagePipeline(settings, on_output=collect, impressions=needs_profile)
 
     def stage_of(deciding: Policy) -> DecisionStage:
         config = dataclasses.replace(deciding.config, seed=seed)
@@ -129,8 +133,6 @@ def simulate(
     shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms
-    # Only Thompson rows read the user's history: the other policies value every live room alike.
-    needs_history = any(p.config.scoring == "thompson" for p in (policy, *shadows) if p.config is not None)
 
     # Warm-up: the organic log before the closed loop.
     log = setup.log
@@ -187,6 +189,7 @@ def simulate(
                 request_item(
                     {"ts": int(t), "type": EventType.IMPRESSION, "id": request_id(int(i)), "user_id": int(u)},
                     _history(pipeline, int(u), int(t), history_rooms) if needs_history else [],
+                    profile=_profile(pipeline, int(u), int(t), history_rooms) if needs_profile else None,
                 )
                 for i, u, t in zip(step_index, step_users, step_ts, strict=True)
             ]
@@ -325,6 +328,10 @@ def _shadow(
 
 def _history(pipeline: StagePipeline, user: int, ts: int, limit: int) -> list[tuple[int, float]]:
     return pipeline.keyed[user_key(0)].users.streamers(user, ts, limit)
+
+
+def _profile(pipeline: StagePipeline, user: int, ts: int, limit: int) -> tuple:
+    return pipeline.keyed[user_key(0)].users.profile(user, ts, limit)
 
 
 def _viewers(pipeline: StagePipeline, streamer: int, live_id: int) -> int:

@@ -1,14 +1,14 @@
-"""The policies the simulator compares: one table, a name and a config each. Every policy but the feed is
-the allocator's own code (candidates, caps, propensities); adding one is one row."""
+"""The policies the simulator compares: the allocator's named policies (allocator/named.py, the flow runs the
+same ones) plus the world's feed and the truth oracles. Every policy but the feed is the allocator's own code
+(candidates, caps, propensities); adding one is one row."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
+from allocator.named import NAMED_POLICIES, NO_CAPS
 from allocator.policy import PolicyConfig
-
-NO_CAPS = {"capacity": 10**9, "pair_cap": 10**9}
 
 
 @dataclass(frozen=True)
@@ -24,23 +24,16 @@ class Policy:
         return self.config is None
 
 
+def _allocator(name: str) -> Policy:
+    named = NAMED_POLICIES[name]
+    return Policy(named.name, named.description, named.config)
+
+
 POLICIES: dict[str, Policy] = {
     policy.name: policy
     for policy in (
         Policy("feed", "the world's organic feed (its logging policy)"),
-        Policy(
-            "random",
-            "a uniformly random eligible live room",
-            PolicyConfig(family="random", scoring="uniform"),
-        ),
-        Policy(
-            "greedy-mean",
-            "the live room with the highest posterior value per exposure, no exploration",
-            PolicyConfig(family="greedy-mean", scoring="posterior-mean"),
-        ),
-        Policy(
-            "thompson", "the flow's allocator: Thompson rows, pair boost, cold-start floor", PolicyConfig()
-        ),
+        *(_allocator(name) for name in ("random", "greedy-mean", "thompson", "thompson-v2", "greedy-v2")),
         Policy(
             "oracle",
             "the live room with the highest truth value of exposure, with the allocator's caps",

@@ -51,8 +51,8 @@ class Responses:
 
 
 def respond(truth: GroundTruth, seed: int, shown: list[Exposure]) -> Responses:
-    """The impression, and for a click its session (click, dwell, gifts, likes, comments), of each exposure;
-    with the truth's expected values of the exposures for the metrics."""
+    """For each exposure, its impression when not clicked, else its session (click, dwell, gifts, likes,
+    comments); with the truth's expected values of the exposures for the metrics."""
     out = Responses()
     if not shown:
         return out
@@ -66,9 +66,15 @@ def respond(truth: GroundTruth, seed: int, shown: list[Exposure]) -> Responses:
     per_gift = p_click * truth.amount_if_gift(users)  # expected_amount = p_gift x amount_if_gift
     out.value = per_gift * truth.p_gift(users, streamers, ts, load)
     out.value_unloaded = per_gift * truth.p_gift(users, streamers, ts)
-    clicked = np.flatnonzero(hash_uniform(seed, request, streamers, _CLICK_STREAM) < p_click)
+    is_click = hash_uniform(seed, request, streamers, _CLICK_STREAM) < p_click
+    clicked = np.flatnonzero(is_click)
     events = out.events
-    events.extend(_event(EventType.IMPRESSION, request_id(e.request), e, e.ts) for e in shown)
+    # As in KuaiLive's logs: an impression is an exposure not clicked (negative.csv), a click is one clicked.
+    events.extend(
+        _event(EventType.IMPRESSION, request_id(e.request), e, e.ts)
+        for e, click in zip(shown, is_click.tolist(), strict=True)
+        if not click
+    )
     out.clicks = int(clicked.size)
     if not clicked.size:
         return out

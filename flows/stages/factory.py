@@ -37,6 +37,7 @@ class StageFactory:
             s.policy.history_rooms,
             s.online_model,
             pair_features=self.model_lift,
+            profile=s.decisions and s.policy.scoring == "value",
         )
 
     def label(self, _index: int = 0) -> LabelStage:

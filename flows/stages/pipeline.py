@@ -32,9 +32,18 @@ class StagePipeline:
 
     ORDER = ("s", "u", "l", "d")  # key prefixes of the keyed stages, upstream first
 
-    def __init__(self, settings: FlowSettings, senders: int = 1, on_output: OnOutput | None = None) -> None:
+    def __init__(
+        self,
+        settings: FlowSettings,
+        senders: int = 1,
+        on_output: OnOutput | None = None,
+        impressions: bool = False,
+    ) -> None:
+        """``impressions``: forward impressions to the user stage even without a decision stage (the
+        simulator decides outside the pipeline, and the value policy reads users' impression counts)."""
         n, decide = settings.shards, settings.decisions
         self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
+        self.forwarded = forwarded_types(decide or impressions)
         self.on_output = on_output
         self.keyed: dict[str, Any] = {}
         stages = StageFactory(settings, senders)
@@ -78,8 +87,7 @@ class StagePipeline:
         """Events already decoded (valid, in time order within ``partition``), with the partition's promise
         to send nothing older than ``watermark`` again: a caller that makes its own events (the simulator)
         moves event time exactly."""
-        forwarded = forwarded_types(self.decisions)
-        self._run(to_streamer_shards(events, partition, watermark, self.shards, forwarded))
+        self._run(to_streamer_shards(events, partition, watermark, self.shards, self.forwarded))
 
     def finish(self) -> None:
         """End of input: every stage releases what it holds, upstream first."""

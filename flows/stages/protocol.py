@@ -98,10 +98,12 @@ def request_item(
     history: list[tuple[int, float]],
     user_features: tuple | None = None,
     pairs: list[tuple] | None = None,
+    profile: tuple | None = None,
 ) -> dict[str, Any]:
     """An impression or click as a request, with the user's (streamer, gift sum) history before it; for a
     value model's pair lift also the user's features, the history's pair features and, on a click, the
-    clicked streamer's features (all from strictly before the request)."""
+    clicked streamer's features; for the value-per-exposure policy the user's and recent pairs' counts
+    (features/user_book.py ``profile``). All from strictly before the request."""
     item = {
         "ts": event["ts"],
         "type": event["type"],
@@ -109,6 +111,8 @@ def request_item(
         "user_id": event["user_id"],
         "history": history,
     }
+    if profile is not None:
+        item["profile"] = profile
     if user_features is not None:
         item["user_features"] = user_features
         item["pairs"] = pairs

@@ -56,6 +56,7 @@ class UserStage(Stage):
         "decision_sender",
         "history",
         "pair_features",
+        "profile",
         "online",
         "users",
         "labels",
@@ -73,9 +74,11 @@ class UserStage(Stage):
         history: int = PolicyConfig.history_rooms,
         online: bool = True,
         pair_features: bool = False,
+        profile: bool = False,
     ) -> None:
         super().__init__(senders)
         self.index = index
+        self.profile = profile  # requests carry the user's and pairs' counts (the value-per-exposure policy)
         self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
@@ -104,7 +107,10 @@ class UserStage(Stage):
                 if (
                     kind is EventType.IMPRESSION or kind is EventType.CLICK
                 ) and self.decision_sender is not None:
-                    if self.pair_features:
+                    if self.profile:
+                        profile = users.profile(event["user_id"], ts, self.history)
+                        requests.append(request_item(event, [], profile=profile))
+                    elif self.pair_features:
                         user_features, history, pairs = users.history_features(
                             event["user_id"], ts, self.history
                         )

@@ -53,3 +53,26 @@ def test_state_stays_flat_when_users_churn_over_three_weeks():
             book.expire(ts)
             sizes.append(len(book))
     assert max(sizes[2:]) <= sizes[1] <= 24 * 50 + 50
+
+
+def impression(ts: int, user: int = 1, streamer: int = 7) -> dict:
+    return {"type": EventType.IMPRESSION, "ts": ts, "user_id": user, "streamer_id": streamer}
+
+
+def test_profile_counts_impressions_of_known_users_and_pairs_without_keeping_them_alive():
+    book = UserBook(ttl_ms=DAY)
+    book.learn(impression(0))  # a user not yet known: nothing is created
+    assert book.profile(1, 1, 10) == ((0, 0, 0, 0.0), [])
+    book.learn(click(1, streamer=7))
+    book.learn(gift(2, streamer=7, amount=5.0))
+    book.learn(click(3, streamer=8))
+    for ts in range(4, 10):
+        book.learn(impression(ts, streamer=7))
+    book.learn(impression(10, streamer=9))  # a streamer the user never clicked: the user's count only
+    user, pairs = book.profile(1, 11, 10)
+    assert user == (7, 2, 1, 5.0)
+    assert pairs == [(8, 0, 1, 0, 0.0), (7, 6, 1, 1, 5.0)]  # most recently active first
+    assert book.profile(1, 11, 1)[1] == [(8, 0, 1, 0, 0.0)]
+    for ts in range(DAY, 2 * DAY, DAY // 10):
+        book.learn(impression(ts, streamer=7))
+    assert book.profile(1, 2 * DAY, 10) == ((0, 0, 0, 0.0), [])  # impressions are not activity

@@ -42,3 +42,21 @@ def test_a_gifted_click_gives_labels_a_training_row_and_requests():
     gift_count = FEATURES.index("pair_gift_count")
     assert rows["click1"][FEATURES[gift_count]] == 0  # the gift came after the click
     assert rows["click2"][FEATURES[gift_count]] == 1  # ... and before the next one
+
+
+def test_value_requests_carry_the_users_counts_from_strictly_before_them():
+    events = [
+        _event(EventType.CLICK, 1, T),
+        _event(EventType.IMPRESSION, 1, T + 10),
+        _event(EventType.IMPRESSION, 2, T + 20),
+        _event(EventType.GIFT, 1, T + 30, amount=10.0),
+        _event(EventType.CLICK, 2, T + 30),  # same millisecond as the gift: the gift is not counted yet
+        _event(EventType.IMPRESSION, 3, T + 40),
+    ]
+    stage = UserStage(0, senders=1, profile=True)
+    out = stage.on_packets([_through_streamer_stage(events)])
+    requests = {e["id"]: e for key, p in out if key == DECISION_STAGE_KEY for e in p.events}
+    assert requests["click1"]["profile"] == ((0, 0, 0, 0.0), [])
+    assert requests["impression2"]["profile"] == ((1, 1, 0, 0.0), [(3, 1, 1, 0, 0.0)])
+    assert requests["click2"]["profile"] == ((2, 1, 0, 0.0), [(3, 2, 1, 0, 0.0)])
+    assert requests["impression3"]["profile"] == ((2, 2, 1, 10.0), [(3, 2, 2, 1, 10.0)])

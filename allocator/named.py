@@ -1,0 +1,54 @@
+"""The allocator's named policies: one table for the flow (`giftlive run --policy NAME`) and the simulator.
+
+A policy is a name, a line saying what it does and a PolicyConfig; adding one is one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allocator.policy import PolicyConfig
+
+NO_CAPS = {"capacity": 10**9, "pair_cap": 10**9}
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    name: str
+    description: str
+    config: PolicyConfig
+
+
+NAMED_POLICIES: dict[str, NamedPolicy] = {
+    policy.name: policy
+    for policy in (
+        NamedPolicy(
+            "thompson",
+            "the first allocator: Thompson rows on each streamer's gift value, pair boost, cold-start floor",
+            PolicyConfig(),
+        ),
+        NamedPolicy(
+            "thompson-v2",
+            "Thompson rows on P(click) x gift value for this user over every live room, cold-start floor",
+            # Draws at a quarter of the posterior's spread: plain Thompson (1.0) explores the many
+            # weakly-known streamers too much over two weeks (measured on two worlds: docs/allocation.md).
+            PolicyConfig(family="thompson-v2", scoring="value", draw_spread=0.25),
+        ),
+        NamedPolicy(
+            "greedy-v2",
+            "thompson-v2's value for this user at the posterior mean (no draws), same floor",
+            PolicyConfig(family="greedy-v2", scoring="value", sample=False),
+        ),
+        NamedPolicy(
+            "greedy-mean",
+            "the live room with the highest posterior value per exposure (any user), no exploration",
+            PolicyConfig(family="greedy-mean", scoring="posterior-mean"),
+        ),
+        NamedPolicy(
+            "random",
+            "a uniformly random eligible live room",
+            PolicyConfig(family="random", scoring="uniform"),
+        ),
+    )
+}
+DEFAULT_POLICY = "thompson"
