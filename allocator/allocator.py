@@ -98,9 +98,22 @@ class Allocator(CompactState):
         self.started: list[int] = []  # streamers without draws whose rooms started since the last round
         self.next_sweep = 0
 
+    def advance_to(self, now: int) -> None:
+        """Event time reached ``now`` (any item: room event, label, viewers, request): sweep at each
+        multiple of SWEEP_EVERY_MS and let the value policy open its round. Both act on the state as of a
+        fixed event time, the same in every decision shard (rooms, labels and viewers reach all of them)."""
+        if now >= self.next_sweep:
+            boundary = now // SWEEP_EVERY_MS * SWEEP_EVERY_MS
+            self._sweep(boundary)
+        if self.value is not None:
+            self.value.advance_to(now, self.rooms)
+
     def start_room(self, event: dict[str, Any]) -> None:
+        self.advance_to(event["ts"])
         live_id, streamer_id = event["live_id"], event["streamer_id"]
         self.rooms.start(live_id, streamer_id, event["ts"])
+        if self.value is not None:
+            self.value.start_room(streamer_id, event["ts"])
         if streamer_id not in self.draws.slot_of:
             self.started.append(streamer_id)
         if self._is_cold(streamer_id, event["ts"]):
@@ -108,16 +121,24 @@ class Allocator(CompactState):
             self.cold[1].append(streamer_id)
 
     def end_room(self, event: dict[str, Any]) -> None:
+        self.advance_to(event["ts"])
         self.rooms.end(event["live_id"])
         if self.round is not None:
             self.round.block_room(event["live_id"])
 
     def learn_label(self, label: dict[str, Any]) -> None:
+        self.advance_to(label["ts"])
         if self.value is not None:
             self.value.learn_label(label)
         self.posteriors.learn_label(label)
         if label["streamer_id"] in self.draws.slot_of:
             self.draws.relabelled.add(label["streamer_id"])
+
+    def observe_viewers(self, now: int, viewers: list[tuple[int, int]]) -> None:
+        """A streamer shard's report of its rooms' viewers (capacity prices of the value policy)."""
+        self.advance_to(now)
+        if self.value is not None:
+            self.value.observe_viewers(viewers, self.rooms)
 
     def use_model(self, model: ValueModel) -> None:
         """From now on, pair lifts come from ``model`` (a snapshot of the online model)."""
@@ -127,12 +148,11 @@ class Allocator(CompactState):
         """The decision record for one request: a room, or none when every candidate is capped."""
         config = self.config
         now = request["ts"]
+        self.advance_to(now)
         user_id = request["user_id"]
         features = request.get("streamer_features")
         if features is not None:
             self.streamer_features[request["streamer_id"]] = features
-        if now >= self.next_sweep:
-            self._sweep(now)
         if config.scoring == "value":
             return self._decide_by_value(request)
         if config.scoring != "thompson":
@@ -325,7 +345,10 @@ class Allocator(CompactState):
         streamer_id = None
         if live_id != NO_ROOM:
             streamer_id = self.rooms.streamer_of[live_id]
-            held = self.load.load(streamer_id)
+            if self.value is not None and config.capacity_viewers:  # priced: the viewers it reported
+                held = self.value.prices.viewers.get(streamer_id, 0)
+            else:  # capped: the allocations it holds
+                held = self.load.load(streamer_id)
             self.load.record(user_id, streamer_id, now)
         return {
             "decision_id": decision_id(request["id"], config),
@@ -467,12 +490,12 @@ class Allocator(CompactState):
                 self.round.block_room(live_id)
         self.posteriors.sweep(now)
         if self.value is not None:
-            self.value.sweep(now)
+            self.value.sweep(now, self.rooms)
         self.draws.forget(self.rooms.by_streamer)
         if self.streamer_features:
             live = self.rooms.by_streamer
             self.streamer_features = {s: f for s, f in self.streamer_features.items() if s in live}
-        self.next_sweep = now + SWEEP_EVERY_MS
+        self.next_sweep = now + SWEEP_EVERY_MS  # ``now`` is a multiple of it (advance_to)
 
 
 def _adjust(

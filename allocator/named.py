@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from allocator.policy import PolicyConfig
 
 NO_CAPS = {"capacity": 10**9, "pair_cap": 10**9}
+CONCAVE_KAPPA = 3.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,22 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
             # Draws at a quarter of the posterior's spread: plain Thompson (1.0) explores the many
             # weakly-known streamers too much over two weeks (measured on two worlds: docs/allocation.md).
             PolicyConfig(family="thompson-v2", scoring="value", draw_spread=0.25),
+        ),
+        NamedPolicy(
+            "concave",
+            "thompson-v2 with concave returns: a streamer with recent revenue V counts 1 / (1 + V / k)",
+            PolicyConfig(family="concave", scoring="value", draw_spread=0.25, concave_kappa=CONCAVE_KAPPA),
+        ),
+        NamedPolicy(
+            "thompson-v2-priced",
+            "thompson-v2 with capacity priced from the rooms' observed viewers instead of hard caps",
+            PolicyConfig(
+                family="thompson-v2-priced",
+                scoring="value",
+                draw_spread=0.25,
+                capacity=NO_CAPS["capacity"],
+                capacity_viewers=50,
+            ),
         ),
         NamedPolicy(
             "greedy-v2",

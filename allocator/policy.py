@@ -59,6 +59,9 @@ class PolicyConfig:
     scoring: str = "thompson"  # see SCORINGS
     sample: bool = True  # "value": draw the streamers' multipliers (Thompson); False: their posterior means
     draw_spread: float = 1.0  # "value": the draws' sd relative to the posterior's (1: plain Thompson)
+    concave_kappa: float = 0.0  # "value": returns g(V) = kappa log(1 + V / kappa), kappa in units of the
+    # mean recent revenue of streamers with revenue; 0: linear returns (allocator/concave.py)
+    capacity_viewers: int = 0  # "value": price streamers past this many viewers (capacity_prices.py); 0: off
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
@@ -69,6 +72,8 @@ class PolicyConfig:
             raise ValueError(f"the seed must be >= 0, got {self.seed}")
         if self.scoring not in SCORINGS:
             raise ValueError(f"scoring {self.scoring!r}: choose one of {', '.join(SCORINGS)}")
+        if self.concave_kappa < 0 or self.draw_spread <= 0:
+            raise ValueError("concave_kappa must be >= 0 and draw_spread > 0")
         if self.max_lift < 1:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 

@@ -6,11 +6,13 @@ theta (allocator/streamer_lift.py); a cold-start streamer (less labelled click m
 ``cold_start_clicks``) gets its posterior mean in every row instead of draws, so prior tails cannot win it
 exposure. For a request, row r values live room j as
 
-    value[r, j] = P(click | shown, u, s_j) x V_u x theta[r, s_j] x lift(u, s_j)
+    value[r, j] = P(click | shown, u, s_j) x V_u x theta[r, s_j] x lift(u, s_j) x g'(V_s_j) x exp(-price_j)
 
-(the click rate and lift are the user's, or the pair's for the user's recent streamers); capped streamers are
-blocked. The first ``explore_rows`` rows serve a uniformly random eligible cold-start room when there is one;
-the other rows serve their best room. The request is served by the row its id hashes to, so the probability
+(the click rate and lift are the user's, or the pair's for the user's recent streamers; g' is the marginal
+return of the streamer's recent revenue, 1 with linear returns: allocator/concave.py; a capacity price
+multiplies it too: allocator/capacity_prices.py); capped streamers are blocked. The first ``explore_rows``
+rows serve a uniformly random eligible cold-start room when there is one; the other rows serve their best
+room. The request is served by the row its id hashes to, so the probability
 of each room is exact: (rows choosing it + explore rows x 1 / eligible cold-start rooms if cold) / rows.
 """
 
@@ -21,9 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from allocator.capacity_prices import CapacityPrices
+from allocator.concave import StreamerReturns
 from allocator.exposure_value import Shrinkage, pair_terms, user_terms
 from allocator.live_rooms import LiveRooms
-from allocator.policy import BLOCKED, NO_ROOM, PolicyConfig
+from allocator.policy import BLOCKED, PolicyConfig
 from allocator.streamer_lift import StreamerLifts
 from allocator.user_rates import UserRates
 from giftlive.compact_state import CompactState
@@ -37,10 +41,13 @@ class ValuePolicy(CompactState):
         "shrink",
         "rates",
         "lifts",
-        "fitted_at",
+        "returns",
+        "prices",
+        "kappa",
         "round",
         "theta",
         "mean",
+        "gain",
         "column",
         "aligned_key",
         "aligned",
@@ -51,28 +58,39 @@ class ValuePolicy(CompactState):
         self.shrink = shrink or Shrinkage()
         self.rates = UserRates(self.shrink.user_strength)
         self.lifts = StreamerLifts()
-        self.fitted_at: int | None = None
+        self.returns = StreamerReturns(config.concave_kappa)
+        self.prices = CapacityPrices(config.capacity_viewers)
+        self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
         self.theta = np.zeros((config.rows, 0))  # (rows, streamers drawn this round)
         self.mean = np.zeros(0)  # posterior mean of each drawn streamer
+        self.gain = np.zeros(0)  # its marginal return g'(V_s) this round (allocator/concave.py)
         self.column: dict[int, int] = {}  # streamer -> its column in ``theta``
-        self.aligned_key: tuple[int, int] | None = None  # (round, rooms.version) of ``aligned``
-        self.aligned: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # theta, mean, cold per room
+        self.aligned_key: tuple[int, int, int] | None = None  # (round, rooms, prices versions) of ``aligned``
+        # per live room: theta (rows x rooms), posterior mean, cold-start mask, marginal return x price
+        self.aligned: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
+            self.returns.learn_label(label)
             return
         expected = self.rates.gift_rate(label["user_id"], self.rates.population())
         self.lifts.learn_label(label, expected)
         self.rates.learn_label(label)
+        self.returns.learn_label(label)
 
     def is_cold(self, streamer_id: int, now_ms: int) -> bool:
         _shape, _rate, clicks = self.lifts.posterior(np.array([streamer_id]), now_ms)
         return bool(clicks[0] < self.config.cold_start_clicks)
 
-    def sweep(self, now_ms: int) -> None:
+    def observe_viewers(self, viewers: list[tuple[int, int]], rooms: LiveRooms) -> None:
+        self.prices.observe(viewers, rooms.streamer_of)
+
+    def sweep(self, now_ms: int, rooms: LiveRooms) -> None:
+        self.prices.forget(rooms.by_streamer)
         self.rates.sweep(now_ms)
         self.lifts.sweep(now_ms)
+        self.returns.sweep(now_ms)
 
     def choose(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
@@ -81,7 +99,7 @@ class ValuePolicy(CompactState):
         (each row's chosen room index or -1, each row's value, the eligible cold-start room indices,
         the request's row, its pick among those cold-start rooms when its row explores, else -1)."""
         config, now = self.config, request["ts"]
-        theta, mean, cold = self._aligned(rooms, now)
+        theta, mean, cold, scale = self._aligned(rooms, now)
         live_ids, streamers = rooms.arrays()
         profile = request.get("profile")
         user_counts, pairs = profile if profile is not None else (NO_COUNTS, [])
@@ -94,6 +112,7 @@ class ValuePolicy(CompactState):
                 j = position[live_id]
                 click, lift = pair_terms(tuple(counts), user, float(mean[j]), self.shrink)
                 weight[j] = click * user.value * lift
+        weight *= scale
         values = theta * weight
         if blocked is not None:
             values[:, blocked] = BLOCKED
@@ -127,49 +146,67 @@ class ValuePolicy(CompactState):
         chosen = np.flatnonzero(probability)
         return live_ids[chosen], probability[chosen]
 
-    def _aligned(self, rooms: LiveRooms, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(theta (rows x live rooms), posterior mean, cold-start mask) in ``rooms.arrays()`` order."""
+    def advance_to(self, now_ms: int, rooms: LiveRooms) -> None:
+        """Open the round of ``now_ms`` if it is a new one: fit the prior and draw every live streamer from
+        the state as of the round's first item (everything before the round's start, in every shard)."""
         index = now_ms // self.config.round_ms
-        if index != self.round:
-            self._draw_round(index, rooms, now_ms)
-        key = (self.round, rooms.version)
+        if index == self.round:
+            return
+        config = self.config
+        start = index * config.round_ms
+        self.lifts.fit(start)
+        self.round = index
+        self.kappa = self.returns.kappa(start)
+        self.theta, self.mean, self.gain, self.column = (
+            np.zeros((config.rows, 0)),
+            np.zeros(0),
+            np.zeros(0),
+            {},
+        )
+        # The streamers live at the round's first item are the same in every shard (room events reach all
+        # of them and requests start no rooms), so one generator per round draws them all.
+        live = np.array(sorted(rooms.by_streamer), dtype=np.int64)
+        self._draw(live, start, [config.seed, index])
+
+    def start_room(self, streamer_id: int, now_ms: int) -> None:
+        """A room started: its streamer is drawn now if it has no draws this round (identically in every
+        shard: the draw is keyed by (seed, round, streamer))."""
+        if streamer_id not in self.column:
+            self._draw(np.array([streamer_id]), now_ms, [self.config.seed, self.round, streamer_id])
+
+    def _aligned(
+        self, rooms: LiveRooms, now_ms: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(theta (rows x live rooms), posterior mean, cold-start mask, marginal return x capacity price
+        multiplier) in ``rooms.arrays()`` order."""
+        self.advance_to(now_ms, rooms)
+        key = (self.round, rooms.version, self.prices.version)
         if self.aligned_key != key:
             _live, streamers = rooms.arrays()
-            missing = sorted({s for s in streamers.tolist() if s not in self.column})
-            if missing:
-                self._draw(np.array(missing, dtype=np.int64), now_ms, [self.config.seed, index, missing[0]])
             columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
             mean = self.mean[columns]
             cold = np.isnan(self.theta[0, columns]) if columns.size else np.zeros(0, dtype=bool)
             theta = np.where(cold, mean, self.theta[:, columns])
-            self.aligned, self.aligned_key = (theta, mean, cold), key
+            scale = self.gain[columns] * self.prices.multipliers(streamers)
+            self.aligned, self.aligned_key = (theta, mean, cold, scale), key
         assert self.aligned is not None
         return self.aligned
 
-    def _draw_round(self, index: int, rooms: LiveRooms, now_ms: int) -> None:
-        config = self.config
-        if self.fitted_at is None or now_ms - self.fitted_at >= config.rank_every_ms:
-            self.lifts.fit(now_ms)
-            self.fitted_at = now_ms
-        self.round = index
-        self.theta, self.mean, self.column = np.zeros((config.rows, 0)), np.zeros(0), {}
-        live = np.array(sorted(rooms.by_streamer), dtype=np.int64)
-        self._draw(live, now_ms, [config.seed, index])
-
     def _draw(self, streamers: np.ndarray, now_ms: int, seed: list[int]) -> None:
-        """Draw ``rows`` multipliers of each streamer (NaN for a cold-start one: it is valued at its mean)."""
+        """Draw ``rows`` multipliers of each streamer from their posterior at ``now_ms`` (NaN for a
+        cold-start one: it is valued at its posterior mean)."""
+        config = self.config
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
-        rng = np.random.default_rng(seed)
-        if self.config.sample:
-            spread = self.config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
-            draws = rng.gamma(shape / spread, spread / rate, size=(self.config.rows, streamers.size))
+        mean = shape / rate
+        if config.sample:
+            spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
+            rng = np.random.default_rng(seed)
+            draws = rng.gamma(shape / spread, spread / rate, size=(config.rows, streamers.size))
         else:
-            draws = np.broadcast_to(shape / rate, (self.config.rows, streamers.size)).copy()
-        draws[:, clicks < self.config.cold_start_clicks] = np.nan
+            draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
+        draws[:, clicks < config.cold_start_clicks] = np.nan
         start = self.mean.size
         self.theta = np.concatenate([self.theta, draws], axis=1)
-        self.mean = np.concatenate([self.mean, shape / rate])
+        self.mean = np.concatenate([self.mean, mean])
+        self.gain = np.concatenate([self.gain, self.returns.marginal(streamers, now_ms, self.kappa)])
         self.column.update(zip(streamers.tolist(), range(start, start + streamers.size), strict=True))
-
-
-__all__ = ["NO_ROOM", "ValuePolicy"]

@@ -61,7 +61,6 @@ from flows.settings import FlowSettings  # noqa: E402
 from flows.stages.decode import RawRecord  # noqa: E402
 from flows.stages.pipeline import OUTPUT_KINDS as KINDS  # noqa: E402
 from flows.stages.pipeline import StagePipeline  # noqa: E402
-from flows.stages.protocol import DECISION_STAGE_KEY  # noqa: E402
 from giftlive.events import END_OF_PARTITION  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
@@ -431,9 +430,8 @@ def main() -> int:
         loop.feed(batch)
     snapshots = {
         f"{args.shards} {name} stages": snapshot_cost([s for k, s in loop.keyed.items() if k[0] == name[0]])
-        for name in ("streamer", "user")
+        for name in ("streamer", "user", "decision")
     }
-    snapshots["decision stage"] = snapshot_cost([loop.keyed[DECISION_STAGE_KEY]])
     snapshots["all stages"] = snapshot_cost(loop.stages())
     loop.feed(batches[-1])
     loop.finish()

@@ -51,6 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     synth.add_argument("--days", type=int, default=None, help="days of logs (default: 21)")
     synth.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same files")
+    synth.add_argument(
+        "--capacity-median",
+        type=float,
+        default=None,
+        metavar="V",
+        help="median viewers a streamer takes before gifting saturates (default: 200; e.g. 20 for a world "
+        "where capacity binds). The organic log is the same for any value: saturation acts on the "
+        "simulator's counterfactual exposures",
+    )
     synth.set_defaults(run=_run_synth)
 
     stats = data_sub.add_parser(

@@ -56,6 +56,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--processes", type=int, default=2, metavar="N", help="runs at a time (2)")
     parser.add_argument("--step", type=float, default=60, metavar="S", help="decision step, seconds (60)")
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        metavar="N",
+        help="what the capped policies assume a streamer takes: hard caps hold N allocations, capacity "
+        "prices N viewers (default: each policy's own: 50 allocations)",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -65,6 +72,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.seeds < 1 or args.processes < 1 or args.step <= 0:
         raise UserError("--seeds and --processes must be >= 1 and --step > 0")
+    if args.capacity is not None and args.capacity < 1:
+        raise UserError(f"--capacity must be >= 1, got {args.capacity}")
     policies = check_policies([p.strip() for p in args.policies.split(",") if p.strip()])
     comparison = compare(
         args.world,
@@ -75,6 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         out=args.out,
         processes=args.processes,
         step_ms=int(args.step * 1000),
+        capacity=args.capacity,
     )
     print(format_table(comparison))
     ope = None

@@ -14,6 +14,11 @@ def params_from_args(args: argparse.Namespace) -> WorldParams:
     for name, value in changes.items():
         if value < 1:
             raise UserError(f"--{name} must be a positive integer, got {value}")
+    capacity = getattr(args, "capacity_median", None)
+    if capacity is not None:
+        if not capacity > 0:
+            raise UserError(f"--capacity-median must be a positive number of viewers, got {capacity}")
+        changes["capacity_median"] = capacity
     return WorldParams(seed=args.seed).scaled(**changes)
 
 

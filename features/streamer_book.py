@@ -75,6 +75,10 @@ class StreamerBook(CompactState):
         room.viewers += 1
         room.last_seen = ts
 
+    def viewers(self) -> list[tuple[int, int]]:
+        """(live room, viewers in it now) of every room known: the load the allocator prices."""
+        return [(live_id, max(room.viewers, 0)) for live_id, room in self.rooms.items()]
+
     def expire(self, now_ms: int) -> int:
         """Drop streamers and rooms idle for more than the TTL; returns how many streamers went."""
         sweep(self.rooms, now_ms, self.ttl_ms)

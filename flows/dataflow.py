@@ -27,7 +27,7 @@ from flows.settings import FlowSettings
 from flows.stage_logic import builder
 from flows.stages.decode import RawRecord, decode_batch
 from flows.stages.factory import StageFactory
-from flows.stages.protocol import DECISION_STAGE_KEY, is_output
+from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
 from giftlive.events import control_marker
 from giftlive.stream_time import END_OF_TIME
@@ -128,7 +128,7 @@ def _split_decider(name: str, packets: Stream, decisions: bool) -> tuple[Stream,
     """(packets for the next keyed stage, packets for the decision stage; None without decisions)."""
     if not decisions:
         return packets, None
-    split = op.branch(f"{name}_to_decider", packets, partial(_is_kind, DECISION_STAGE_KEY))
+    split = op.branch(f"{name}_to_decider", packets, lambda kv: is_decision_key(kv[0]))
     return split.falses, split.trues
 
 

@@ -30,7 +30,7 @@ from allocator.scorer import Scorer
 from flows.settings import FlowSettings
 from flows.stages.decision import DecisionStage
 from flows.stages.pipeline import StagePipeline
-from flows.stages.protocol import LABEL, label_item, request_item, streamer_key, user_key
+from flows.stages.protocol import LABEL, label_item, request_item, streamer_key, user_key, viewers_item
 from giftlive.events import ROOM_EVENT_TYPES, EventType
 from giftlive.stream_time import ORDER
 from replay.synth.params import DAY_MS
@@ -130,6 +130,9 @@ def simulate(
         return DecisionStage(1, config, scorer=scorer)
 
     decider = None if policy.is_feed else stage_of(policy)
+    # Capacity prices move on the rooms' viewers, reported at every multiple of the policy's round.
+    priced = [p.config for p in (policy, *shadows) if p.config is not None and p.config.capacity_viewers]
+    price_every = min(c.round_ms for c in priced) if priced else 0
     shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms
@@ -178,6 +181,8 @@ def simulate(
         while room_pos < len(rooms_after) and rooms_after[room_pos]["ts"] < t1:
             rooms_now.append(rooms_after[room_pos])
             room_pos += 1
+        if price_every and t0 % price_every == 0:  # the streamer stage's report of its rooms' viewers
+            rooms_now.append(viewers_item(t0, 0, pipeline.keyed[streamer_key(0)].book.viewers()))
         step_users, step_ts, step_index = users[lo:hi], ts[lo:hi], index[lo:hi]
         lo = hi
         learned = labels[:]  # labels are for the policies that learn after warm-up
@@ -243,7 +248,7 @@ def simulate(
         for event in responses.events:
             if event["type"] is EventType.CLICK:
                 clicks_so_far[event["streamer_id"]] = clicks_so_far.get(event["streamer_id"], 0) + 1
-        for event in [*responses.events, *rooms_now]:
+        for event in [*responses.events, *(e for e in rooms_now if e["type"] in ROOM_EVENT_TYPES)]:
             heapq.heappush(pending, (*ORDER(event), event))
         due = []
         while pending and pending[0][0] < t1:

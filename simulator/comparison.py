@@ -23,7 +23,7 @@ from replay.synth.params import DAY_MS
 from replay.synth.world import load_world
 from simulator.closed_loop import STEP_MS, Run, Setup, simulate
 from simulator.metrics import RunMetrics, measure, summarise
-from simulator.policies import POLICIES
+from simulator.policies import POLICIES, with_capacity
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,15 @@ def compare(
     processes: int = 2,
     step_ms: int = STEP_MS,
     progress: TextIO | None = sys.stderr,
+    capacity: int | None = None,
 ) -> Comparison:
-    """Every policy with every seed; ``processes`` runs at a time (each loads the world once)."""
+    """Every policy with every seed; ``processes`` runs at a time (each loads the world once). ``capacity``:
+    what the allocator policies assume a streamer takes (simulator/policies.py ``with_capacity``)."""
     started = time.monotonic()
     check_policies(policies)
     setup = load_setup(world, warmup_days, days, step_ms)  # errors here, not in a worker
     tasks = [(name, seed) for seed in seeds for name in policies]
-    args = (world, warmup_days, days, step_ms, out)
+    args = (world, warmup_days, days, step_ms, out, capacity)
     results: list[RunMetrics] = []
     if processes <= 1:
         _init(*args, progress=progress, setup=setup)
@@ -116,18 +118,20 @@ def _init(
     days: int | None,
     step_ms: int,
     out: Path | None,
+    capacity: int | None,
     progress: TextIO | None = sys.stderr,
     setup: Setup | None = None,
 ) -> None:
     _WORKER["setup"] = setup or load_setup(world, warmup_days, days, step_ms)
     _WORKER["out"] = out
+    _WORKER["capacity"] = capacity
     _WORKER["progress"] = progress
 
 
 def _run(task: tuple[str, int]) -> RunMetrics:
     name, seed = task
     setup: Setup = _WORKER["setup"]
-    run = simulate(setup, POLICIES[name], seed, _WORKER["progress"])
+    run = simulate(setup, with_capacity(POLICIES[name], _WORKER["capacity"]), seed, _WORKER["progress"])
     if _WORKER["out"] is not None:
         write_run(setup, run, _WORKER["out"] / name / f"seed{seed}")
     return measure(setup, run)

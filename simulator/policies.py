@@ -33,7 +33,7 @@ POLICIES: dict[str, Policy] = {
     policy.name: policy
     for policy in (
         Policy("feed", "the world's organic feed (its logging policy)"),
-        *(_allocator(name) for name in ("random", "greedy-mean", "thompson", "thompson-v2", "greedy-v2")),
+        *(_allocator(name) for name in NAMED_POLICIES),
         Policy(
             "oracle",
             "the live room with the highest truth value of exposure, with the allocator's caps",
@@ -55,3 +55,17 @@ def frozen(policy: Policy) -> Policy:
     """The policy as it stands at the end of warm-up, learning nothing after: a fixed target whose value
     off-policy evaluation can estimate and the closed loop can measure."""
     return dataclasses.replace(policy, name=f"{policy.name}-frozen", learns=False)
+
+
+def with_capacity(policy: Policy, capacity: int | None) -> Policy:
+    """The policy assuming streamers take ``capacity`` (None: its own setting): its capacity prices, if it
+    has them, price that many viewers; otherwise its hard cap holds that many allocations. Uncapped
+    policies stay so."""
+    config = policy.config
+    if capacity is None or config is None:
+        return policy
+    if config.capacity_viewers:
+        config = dataclasses.replace(config, capacity_viewers=capacity)
+    elif config.capacity != NO_CAPS["capacity"]:
+        config = dataclasses.replace(config, capacity=capacity)
+    return dataclasses.replace(policy, config=config)

@@ -1,8 +1,9 @@
 """Decision stage: one key that merges room events (from the streamer shards), allocation requests (from the
 user shards) and corrected labels (from the label stage) in event-time order, and answers every request.
 
-In one millisecond the order is: online model snapshots, room starts, requests, room ends, labels. So a
-request sees a room that starts in its millisecond and one that ends in it, but no label of its millisecond:
+In one millisecond the order is: room viewers, online model snapshots, room starts, requests, room ends,
+labels. So a request sees a room that starts in its millisecond and one that ends in it, but no label of its
+millisecond:
 the posteriors it is decided on hold only labels from strictly before it. A snapshot stamped t holds only
 what the label stage learned from items strictly before t.
 """
@@ -16,7 +17,7 @@ from allocator.pair_lift import ValueModel
 from allocator.policy import PolicyConfig
 from allocator.scorer import Scorer
 from flows.stages.base import Stage
-from flows.stages.protocol import DECISION, LABEL_ITEM_TYPE, MODEL_ITEM_TYPE
+from flows.stages.protocol import DECISION, LABEL_ITEM_TYPE, MODEL_ITEM_TYPE, VIEWERS_ITEM_TYPE
 from giftlive.events import EventType
 
 
@@ -48,6 +49,8 @@ class DecisionStage(Stage):
                 allocator.learn_label(item["label"])
             elif kind == MODEL_ITEM_TYPE:
                 allocator.use_model(item["model"])
+            elif kind == VIEWERS_ITEM_TYPE:
+                allocator.observe_viewers(item["ts"], item["viewers"])
             elif kind is EventType.ROOM_START:
                 allocator.start_room(item)
             elif kind is EventType.ROOM_END:

@@ -23,7 +23,8 @@ class StageFactory:
 
     def streamer(self, index: int) -> StreamerStage:
         s = self.settings
-        return StreamerStage(index, self.senders, s.shards, s.ttl_ms, s.decisions)
+        viewers_every = s.policy.round_ms if s.policy.capacity_viewers else None
+        return StreamerStage(index, self.senders, s.shards, s.ttl_ms, s.decisions, viewers_every)
 
     def user(self, index: int) -> UserStage:
         s = self.settings
@@ -46,6 +47,7 @@ class StageFactory:
         return LabelStage(s.shards, s.window_ms, s.decisions, s.online_model, snapshot_every_ms=every)
 
     def decision(self, _index: int = 0) -> DecisionStage:
+        """Decision shard ``_index`` (one per user shard; every shard is built alike)."""
         s = self.settings
         value_model = None
         if s.policy.pair_model == "offline":
@@ -53,4 +55,4 @@ class StageFactory:
 
             assert s.model_dir is not None
             value_model = OfflineValue(s.model_dir)
-        return DecisionStage(decision_senders(s.shards, s.shards), s.policy, value_model)
+        return DecisionStage(decision_senders(s.shards), s.policy, value_model)

@@ -14,11 +14,11 @@ from estimation.online import OnlineGiftModel, Prepared
 from flows.stages.base import Stage
 from flows.stages.protocol import (
     DECISION_SENDER_OF_LABELS,
-    DECISION_STAGE_KEY,
     LABEL,
     LABEL_ITEM_TYPE,
     PREDICTION,
     Packet,
+    decision_key,
     label_item,
     model_item,
 )
@@ -78,8 +78,10 @@ class LabelStage(Stage):
             if self.snapshot_every is not None:
                 self._snapshot_to(self.merge.released_to, snapshots)
                 items.extend(snapshots)
-            out.append(
-                (DECISION_STAGE_KEY, Packet(0, DECISION_SENDER_OF_LABELS, self.merge.released_to, items))
+            watermark = self.merge.released_to
+            out.extend(  # every decision shard learns every label (one per user shard: the senders)
+                (decision_key(shard), Packet(shard, DECISION_SENDER_OF_LABELS, watermark, items))
+                for shard in range(len(self.merge.senders))
             )
         if labels:
             out.append((LABEL, labels))

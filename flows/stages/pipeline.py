@@ -13,11 +13,11 @@ from flows.stages.factory import StageFactory
 from flows.stages.protocol import (
     DEAD_LETTER,
     DECISION,
-    DECISION_STAGE_KEY,
     LABEL,
     LABEL_STAGE_KEY,
     PREDICTION,
     TRAINING,
+    decision_key,
     is_output,
     streamer_key,
     user_key,
@@ -53,7 +53,8 @@ class StagePipeline:
             self.keyed[user_key(j)] = stages.user(j)
         self.keyed[LABEL_STAGE_KEY] = stages.label()
         if decide:
-            self.keyed[DECISION_STAGE_KEY] = stages.decision()
+            for j in range(n):
+                self.keyed[decision_key(j)] = stages.decision(j)
         self.counts = dict.fromkeys(OUTPUT_KINDS, 0)
 
     def _output(self, kind: str, records: list[dict[str, Any]]) -> None:

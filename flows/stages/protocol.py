@@ -10,8 +10,8 @@ Stage keys and who sends to whom (each receiver numbers its senders; its Waterma
     u{j}   ──► l0   the label stage        senders: the user shards 0..U-1
     l0, s{i}, u{j} ──► d0 decision stage   senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S + j
 
-Within one millisecond the merge orders items by (ts, type, id): model snapshots (MODEL_ITEM_TYPE), then the
-event types (giftlive.events.EventType), then labels (LABEL_ITEM_TYPE).
+Within one millisecond the merge orders items by (ts, type, id): room viewers (VIEWERS_ITEM_TYPE), model
+snapshots (MODEL_ITEM_TYPE), then the event types (giftlive.events.EventType), then labels (LABEL_ITEM_TYPE).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ DECISION = "!decisions"
 PREDICTION = "!predictions"
 
 LABEL_STAGE_KEY = "l0"  # the one label stage
-DECISION_STAGE_KEY = "d0"  # the one decision stage
+DECISION_STAGE_KEY = "d0"  # the first decision shard (the only one with one user shard)
 
 LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
 MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
+VIEWERS_ITEM_TYPE = -2  # before those: the rooms' viewers from the events strictly before its millisecond
 
 
 def streamer_key(shard: int) -> str:
@@ -47,9 +48,19 @@ def is_output(key: str) -> bool:
     return key[0] == "!"
 
 
-def decision_senders(streamer_shards: int, user_shards: int) -> int:
-    """Senders into the decision merge: the label stage, every streamer shard, every user shard."""
-    return 1 + streamer_shards + user_shards
+def decision_key(shard: int) -> str:
+    """Decision shard ``shard`` decides the requests of user shard ``shard``."""
+    return f"d{shard}"
+
+
+def is_decision_key(key: str) -> bool:
+    return key[0] == "d"
+
+
+def decision_senders(streamer_shards: int) -> int:
+    """Senders into one decision shard's merge: the label stage, every streamer shard (both broadcast to
+    every decision shard), and its own user shard."""
+    return 1 + streamer_shards + 1
 
 
 DECISION_SENDER_OF_LABELS = 0
@@ -59,8 +70,8 @@ def decision_sender_of_streamer(shard: int) -> int:
     return 1 + shard
 
 
-def decision_sender_of_user(shard: int, streamer_shards: int) -> int:
-    return 1 + streamer_shards + shard
+def decision_sender_of_user(streamer_shards: int) -> int:
+    return 1 + streamer_shards
 
 
 class Packet(NamedTuple):
@@ -86,6 +97,11 @@ def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
 def model_item(stamp: int, model: Any) -> dict[str, Any]:
     """A snapshot of the online model that learned from every item strictly before ``stamp``."""
     return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
+
+
+def viewers_item(stamp: int, shard: int, viewers: list[tuple[int, int]]) -> dict[str, Any]:
+    """The (live room, viewers) of one streamer shard's rooms, counted from the events before ``stamp``."""
+    return {"ts": stamp, "type": VIEWERS_ITEM_TYPE, "id": f"viewers@{stamp}.s{shard}", "viewers": viewers}
 
 
 def label_item(label: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Streamer stage: merges all partitions into event-time order and attaches streamer and room features
-to each click, then routes user events to their user shard and room events to the decision stage.
+to each click, then routes user events to their user shard and room events to every decision shard.
 
 Within one millisecond every click reads the history from before that millisecond (counts are applied after
 the whole millisecond), while a room_start in the same millisecond is already visible as context.
@@ -14,9 +14,15 @@ from typing import Any
 from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.streamer_book import StreamerBook
 from flows.stages.base import Stage
-from flows.stages.protocol import DECISION_STAGE_KEY, Packet, decision_sender_of_streamer, user_key
+from flows.stages.protocol import (
+    Packet,
+    decision_key,
+    decision_sender_of_streamer,
+    user_key,
+    viewers_item,
+)
 from giftlive.events import ROOM_EVENT_TYPES, EventType
-from giftlive.stream_time import BEGINNING_OF_TIME
+from giftlive.stream_time import BEGINNING_OF_TIME, END_OF_TIME
 
 _TS = itemgetter("ts")
 
@@ -25,7 +31,15 @@ class StreamerStage(Stage):
     """Emits ``(user shard key, Packet)`` for every user shard and, with decisions, a Packet of room events
     for the decision stage."""
 
-    __slots__ = ("index", "user_shards", "decisions", "book", "next_sweep")
+    __slots__ = (
+        "index",
+        "user_shards",
+        "decisions",
+        "book",
+        "next_sweep",
+        "viewers_every_ms",
+        "next_viewers",
+    )
 
     def __init__(
         self,
@@ -34,9 +48,13 @@ class StreamerStage(Stage):
         user_shards: int,
         ttl_ms: int = DEFAULT_TTL_MS,
         decisions: bool = True,
+        viewers_every_ms: int | None = None,
     ) -> None:
         super().__init__(senders)
         self.index = index
+        # send the rooms' viewers to the decision stage at every multiple of this (capacity prices)
+        self.viewers_every_ms = viewers_every_ms if decisions else None
+        self.next_viewers: int | None = None
         self.decisions = decisions  # send room events to the decision stage
         self.user_shards = user_shards
         self.book = StreamerBook(ttl_ms)
@@ -51,7 +69,9 @@ class StreamerStage(Stage):
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         book = self.book
         rooms: list[dict[str, Any]] = []
-        for _ts, group in groupby(released, key=_TS):
+        for ts, group in groupby(released, key=_TS):
+            if self.viewers_every_ms is not None:
+                self._viewers_before(ts, rooms)
             history = []
             ends = []
             for event in group:
@@ -74,6 +94,8 @@ class StreamerStage(Stage):
             for event in ends:
                 book.apply_room_event(event)
         watermark = self.merge.released_to
+        if self.viewers_every_ms is not None and BEGINNING_OF_TIME < watermark < END_OF_TIME:
+            self._viewers_before(watermark, rooms)  # every event before the watermark is counted
         if watermark >= self.next_sweep:
             book.expire(watermark)
             self.next_sweep = watermark + sweep_interval(book.ttl_ms)
@@ -81,8 +103,20 @@ class StreamerStage(Stage):
             (user_key(shard), Packet(shard, self.index, watermark, events))
             for shard, events in enumerate(per_shard)
         ]
-        if self.decisions:
-            out.append(
-                (DECISION_STAGE_KEY, Packet(0, decision_sender_of_streamer(self.index), watermark, rooms))
+        if self.decisions:  # every decision shard gets the room events and viewers
+            sender = decision_sender_of_streamer(self.index)
+            out.extend(
+                (decision_key(shard), Packet(shard, sender, watermark, rooms)) for shard in range(shards)
             )
         return out
+
+    def _viewers_before(self, ts: int, rooms: list[dict[str, Any]]) -> None:
+        """The rooms' viewers at the latest multiple of ``viewers_every_ms`` at or before ``ts``, when the
+        book holds exactly the events before ``ts`` (and so before that multiple) and it was not sent yet."""
+        every = self.viewers_every_ms
+        assert every is not None
+        stamp = ts // every * every
+        if self.next_viewers is not None and stamp < self.next_viewers:
+            return
+        rooms.append(viewers_item(stamp, self.index, self.book.viewers()))
+        self.next_viewers = stamp + every

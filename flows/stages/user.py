@@ -20,13 +20,13 @@ from features.expiry import DEFAULT_TTL_MS, sweep_interval
 from features.user_book import UserBook
 from flows.stages.base import Stage
 from flows.stages.protocol import (
-    DECISION_STAGE_KEY,
     LABEL,
     LABEL_STAGE_KEY,
     TRAINING,
     Packet,
     click_item,
     dead_letter,
+    decision_key,
     decision_sender_of_user,
     label_item,
     request_item,
@@ -82,7 +82,7 @@ class UserStage(Stage):
         self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
-        self.decision_sender = decision_sender_of_user(index, senders) if decisions else None
+        self.decision_sender = decision_sender_of_user(senders) if decisions else None
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
@@ -156,7 +156,9 @@ class UserStage(Stage):
         items = clicks + [label_item(label) for label in labels]
         out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
         if self.decision_sender is not None:
-            out.append((DECISION_STAGE_KEY, Packet(0, self.decision_sender, watermark, requests)))
+            out.append(
+                (decision_key(self.index), Packet(self.index, self.decision_sender, watermark, requests))
+            )
         if orphans:
             out.append((LABEL, orphans))
         if rows:

@@ -22,9 +22,11 @@ MIN = 60_000
 
 
 def test_every_request_gets_one_valid_decision(tmp_path: Path):
+    """Hard caps count a decision shard's own allocations: with one shard they are the streamers' caps."""
     log = write_fake_event_log(tmp_path / "events.parquet", 30_000, span_s=3 * 3600, seed=11)
     config = PolicyConfig(capacity=5, pair_cap=2)  # small caps, so they bite and get checked
-    run_main(build_flow(FlowSettings(events_path=log, out_dir=tmp_path / "out", policy=config)))
+    settings = FlowSettings(events_path=log, out_dir=tmp_path / "out", policy=config, shards=1)
+    run_main(build_flow(settings))
     decisions = pq.read_table(tmp_path / "out" / "decisions.parquet").to_pylist()
     audit = audit_decisions(decisions, log, config)
     assert audit.ok, audit.problems
@@ -37,7 +39,7 @@ def test_the_audit_catches_a_broken_decision(tmp_path: Path):
     """The checker itself can fail: a room that is not live, an over-full streamer, a lost request."""
     log = write_fake_event_log(tmp_path / "events.parquet", 5_000, span_s=3600, seed=12)
     config = PolicyConfig(capacity=3)
-    run_main(build_flow(FlowSettings(events_path=log, out_dir=tmp_path / "out", policy=config)))
+    run_main(build_flow(FlowSettings(events_path=log, out_dir=tmp_path / "out", policy=config, shards=1)))
     decisions = pq.read_table(tmp_path / "out" / "decisions.parquet").to_pylist()
     served = [d for d in decisions if d["live_id"] is not None]
     broken = [dict(d) for d in decisions[1:]]  # one request lost

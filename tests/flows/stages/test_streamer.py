@@ -46,3 +46,16 @@ def test_an_event_behind_the_released_watermark_is_a_dead_letter():
     out = stage.on_packets([Packet(0, 0, T + 2_000, [_event(EventType.CLICK, 2, T + 100)])])
     dead = [records for key, records in out if key == "!deadletter"]
     assert dead and dead[0][0]["reason"].startswith("late: 900 ms behind sender 0")
+
+
+def test_viewers_go_to_the_decision_stage_at_each_multiple_counted_from_strictly_before_it():
+    every = 60_000
+    stage = StreamerStage(0, senders=1, user_shards=1, viewers_every_ms=every)
+    start = _event(EventType.ROOM_START, 0, T, user=None) | {"live_type": 1, "category": "chat"}
+    clicks = [_event(EventType.CLICK, i, T + every - 2 + i) for i in range(1, 4)]  # one before, two after
+    out = dict(stage.on_packets([Packet(0, 0, T + every + 10, [start, *clicks])]))
+    reports = [e for e in out[DECISION_STAGE_KEY].events if e["id"].startswith("viewers@")]
+    assert [(r["ts"], r["viewers"]) for r in reports] == [(T, []), (T + every, [(9, 1)])]
+    out = dict(stage.on_packets([Packet(0, 0, T + 5 * every + 10, [])]))  # quiet: only the latest is sent
+    reports = [e for e in out[DECISION_STAGE_KEY].events if e["id"].startswith("viewers@")]
+    assert [(r["ts"], r["viewers"]) for r in reports] == [(T + 5 * every, [(9, 3)])]

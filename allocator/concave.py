@@ -1,0 +1,64 @@
+"""Concave returns: maximise sum_s g(V_s) over the streamers' value V_s instead of sum_s V_s.
+
+V_s is the streamer's recent gift revenue (decayed, from the flow's final labels: what viewers actually
+gave, the same in every decision shard), and g(V) = kappa log(1 + V / kappa): a request is valued by its
+marginal gain g'(V_s) x value = value / (1 + V_s / kappa), so a streamer who already earns much gets the
+next big spender only when the spender's value there is much higher than elsewhere. kappa is
+``concave_kappa`` times the mean V of the streamers with revenue (scale-free); 0 means linear returns.
+The multipliers are set once per round, in event time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from giftlive.compact_state import CompactState
+
+DAY_MS = 86_400_000
+FORGET_MS = 7 * DAY_MS
+
+
+class StreamerReturns(CompactState):
+    __slots__ = ("kappa_share", "half_life_ms", "revenue")
+
+    def __init__(self, kappa_share: float, half_life_ms: int = DAY_MS) -> None:
+        self.kappa_share = kappa_share
+        self.half_life_ms = half_life_ms
+        self.revenue: dict[int, list[float]] = {}  # streamer -> [decayed revenue, at_ms]
+
+    def learn_label(self, label: dict[str, Any]) -> None:
+        """Add a final label's gift value to its streamer (orphan gifts count too: they were given)."""
+        if label["kind"] == "provisional" or not label["amount"]:
+            return
+        entry = self.revenue.get(label["streamer_id"])
+        ts = label["ts"]
+        if entry is None:
+            self.revenue[label["streamer_id"]] = [float(label["amount"]), ts]
+            return
+        entry[0] = entry[0] * 0.5 ** (max(ts - entry[1], 0) / self.half_life_ms) + float(label["amount"])
+        entry[1] = max(entry[1], ts)
+
+    def kappa(self, now_ms: int) -> float:
+        """kappa at ``now_ms``: ``kappa_share`` x the mean decayed revenue of the streamers with revenue;
+        0 with linear returns or no revenue yet."""
+        if self.kappa_share <= 0 or not self.revenue:
+            return 0.0
+        values = [v * 0.5 ** (max(now_ms - at, 0) / self.half_life_ms) for v, at in self.revenue.values()]
+        return self.kappa_share * float(np.mean(values))
+
+    def marginal(self, streamers: np.ndarray, now_ms: int, kappa: float) -> np.ndarray:
+        """g'(V_s) = 1 / (1 + V_s / kappa) of each streamer at ``now_ms`` (1 for all when kappa is 0)."""
+        if kappa <= 0:
+            return np.ones(streamers.size)
+        earned = np.zeros(streamers.size)
+        for i, s in enumerate(streamers.tolist()):
+            entry = self.revenue.get(s)
+            if entry is not None:
+                earned[i] = entry[0] * 0.5 ** (max(now_ms - entry[1], 0) / self.half_life_ms)
+        return 1.0 / (1.0 + earned / kappa)
+
+    def sweep(self, now_ms: int) -> None:
+        for streamer in [s for s, (_v, at) in self.revenue.items() if at < now_ms - FORGET_MS]:
+            del self.revenue[streamer]

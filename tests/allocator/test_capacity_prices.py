@@ -1,0 +1,42 @@
+"""Capacity prices: rise while a streamer is over capacity, fall back as it empties, read only the reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allocator.capacity_prices import CapacityPrices
+
+ROOMS = {101: 1, 102: 1, 201: 2}  # live room -> streamer
+
+
+def test_a_crowded_streamer_is_priced_up_each_round_and_released_gradually():
+    prices = CapacityPrices(capacity=20, step=0.5)
+    prices.observe([(101, 25), (102, 15), (201, 10)], ROOMS)  # streamer 1: 40 viewers in two rooms
+    assert prices.price == pytest.approx({1: 0.5})
+    prices.observe([(101, 40), (201, 10)], ROOMS)
+    assert prices.price[1] == pytest.approx(1.0)
+    multipliers = prices.multipliers(np.array([1, 2, 3]))
+    assert multipliers == pytest.approx([np.exp(-1.0), 1.0, 1.0])
+    prices.observe([(101, 10)], ROOMS)  # half full: the price falls by a quarter of a step per report
+    assert prices.price[1] == pytest.approx(0.75)
+    for _ in range(3):
+        prices.observe([(101, 0)], ROOMS)
+    assert 1 not in prices.price
+
+
+def test_rooms_not_live_and_a_zero_capacity_change_nothing():
+    prices = CapacityPrices(capacity=20)
+    version = prices.version
+    prices.observe([(999, 500)], ROOMS)
+    assert not prices.price and prices.version == version
+    off = CapacityPrices(capacity=0)
+    off.observe([(101, 500)], ROOMS)
+    assert not off.price
+
+
+def test_prices_of_streamers_without_a_live_room_are_forgotten():
+    prices = CapacityPrices(capacity=1)
+    prices.observe([(101, 10), (201, 10)], ROOMS)
+    prices.forget({2: [201]})
+    assert set(prices.price) == {2}
