@@ -1,13 +1,14 @@
 """Capacity through dual (shadow) prices, from the viewers the rooms actually have.
 
-A streamer has room for about ``capacity`` viewers before its gifting saturates. Each round the streamer
-stages report every room's viewers (clicks in, leaves out: features/streamer_book.py); a streamer's price
-follows the dual (sub)gradient of its capacity constraint,
+A streamer has room for about ``capacity`` viewers before its gifting saturates. Every ``price_every_ms``
+(a minute) of event time the streamer stages report every room's viewers (clicks in, leaves out:
+features/streamer_book.py); a streamer's price follows the dual (sub)gradient of its capacity constraint,
 
     lambda_s <- max(0, lambda_s + step x (viewers_s / capacity - 1))
 
-and a room's value is multiplied by exp(-lambda_s): a crowded streamer costs more each round it stays
-crowded and is released gradually as it empties, instead of a hard cap flipping it on and off. Prices move
+and a room's value is multiplied by exp(-lambda_s): a crowded streamer costs more each report it stays
+crowded and is released gradually as it empties, instead of a hard cap flipping it on and off (``step``
+None is that hard cap on the same reports, the baseline the prices are measured against). Prices move
 only on the viewer reports, which every decision shard receives, so a request is priced the same wherever
 it is decided; nothing depends on the allocator's own decisions.
 """
@@ -22,9 +23,9 @@ from giftlive.compact_state import CompactState
 class CapacityPrices(CompactState):
     __slots__ = ("capacity", "step", "price", "viewers", "version")
 
-    def __init__(self, capacity: float, step: float = 0.5) -> None:
+    def __init__(self, capacity: float, step: float | None = 0.5) -> None:
         self.capacity = capacity  # viewers per streamer; 0: no prices
-        self.step = step
+        self.step = step  # None: a hard cap instead (infinite price while at capacity, none below)
         self.price: dict[int, float] = {}  # streamer -> lambda (only the positive ones)
         self.viewers: dict[int, int] = {}  # streamer -> viewers at its latest report (only the non-zero)
         self.version = 0  # counts the reports that changed a price
@@ -45,7 +46,10 @@ class CapacityPrices(CompactState):
             else:
                 self.viewers.pop(streamer, None)
             old = self.price.get(streamer, 0.0)
-            new = max(0.0, old + self.step * (count / self.capacity - 1.0))
+            if self.step is None:
+                new = np.inf if count >= self.capacity else 0.0
+            else:
+                new = max(0.0, old + self.step * (count / self.capacity - 1.0))
             if new != old:
                 changed = True
                 if new > 0:

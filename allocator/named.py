@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allocator.policy import PolicyConfig
+from allocator.policy import UNCAPPED, PolicyConfig
 
-NO_CAPS = {"capacity": 10**9, "pair_cap": 10**9}
-CONCAVE_KAPPA = 3.0
+NO_CAPS = {"capacity": UNCAPPED, "pair_cap": UNCAPPED}
+CONCAVE_KAPPA = 100.0  # chosen on one world and two seeds (docs/allocation.md); checked on others
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,16 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         ),
         NamedPolicy(
             "concave",
-            "thompson-v2 with concave returns: a streamer with recent revenue V counts 1 / (1 + V / k)",
-            PolicyConfig(family="concave", scoring="value", draw_spread=0.25, concave_kappa=CONCAVE_KAPPA),
+            "thompson-v2 with concave returns (a streamer with recent revenue V counts 1 / (1 + V / k)) and "
+            "capacity priced from the rooms' viewers",
+            PolicyConfig(
+                family="concave",
+                scoring="value",
+                draw_spread=0.25,
+                concave_kappa=CONCAVE_KAPPA,
+                capacity=NO_CAPS["capacity"],
+                capacity_viewers=50,
+            ),
         ),
         NamedPolicy(
             "thompson-v2-priced",
@@ -49,6 +57,18 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
                 draw_spread=0.25,
                 capacity=NO_CAPS["capacity"],
                 capacity_viewers=50,
+            ),
+        ),
+        NamedPolicy(
+            "thompson-v2-viewer-cap",
+            "thompson-v2 with a hard cap on the rooms' observed viewers (the baseline of the prices)",
+            PolicyConfig(
+                family="thompson-v2-viewer-cap",
+                scoring="value",
+                draw_spread=0.25,
+                capacity=NO_CAPS["capacity"],
+                capacity_viewers=50,
+                price_step=None,
             ),
         ),
         NamedPolicy(

@@ -18,6 +18,7 @@ The request's row decides; the propensity of its room is the share of rows that 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,7 @@ PAIR_MODELS = ("boost", "online", "offline")
 # scorer (e.g. a synthetic world's truth: the oracle). All but the first pick among every eligible live room.
 SCORINGS = ("thompson", "value", "posterior-mean", "uniform", "scorer")
 BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
+UNCAPPED = 10**9  # a capacity or frequency cap that never binds
 NO_ROOM = -1
 
 
@@ -62,6 +64,8 @@ class PolicyConfig:
     concave_kappa: float = 0.0  # "value": returns g(V) = kappa log(1 + V / kappa), kappa in units of the
     # mean recent revenue of streamers with revenue; 0: linear returns (allocator/concave.py)
     capacity_viewers: int = 0  # "value": price streamers past this many viewers (capacity_prices.py); 0: off
+    price_step: float | None = 0.5  # the prices' step per report; None: a hard cap at capacity_viewers
+    price_every_ms: int = 60_000  # how often the streamer stages report their rooms' viewers
 
     def __post_init__(self) -> None:
         if not 0 <= self.explore <= 1 or self.rows < 1 or self.capacity < 1 or self.pair_cap < 1:
@@ -83,6 +87,15 @@ class PolicyConfig:
         if self.pair_model == "boost":
             return self.family
         return "-".join(part for part in (self.family, self.pair_model, self.model_tag) if part)
+
+    def with_capacity(self, capacity: int) -> PolicyConfig:
+        """This policy assuming a streamer takes ``capacity``: its capacity prices, if it has them, price
+        that many viewers; otherwise its hard cap holds that many allocations (an uncapped one stays so)."""
+        if self.capacity_viewers:
+            return dataclasses.replace(self, capacity_viewers=capacity)
+        if self.capacity == UNCAPPED:
+            return self
+        return dataclasses.replace(self, capacity=capacity)
 
     @property
     def explore_rows(self) -> int:

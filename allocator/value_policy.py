@@ -59,7 +59,7 @@ class ValuePolicy(CompactState):
         self.rates = UserRates(self.shrink.user_strength)
         self.lifts = StreamerLifts()
         self.returns = StreamerReturns(config.concave_kappa)
-        self.prices = CapacityPrices(config.capacity_viewers)
+        self.prices = CapacityPrices(config.capacity_viewers, config.price_step)
         self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
         self.theta = np.zeros((config.rows, 0))  # (rows, streamers drawn this round)

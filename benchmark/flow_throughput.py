@@ -54,6 +54,7 @@ from bytewax.outputs import DynamicSink, StatelessSinkPartition  # noqa: E402
 from bytewax.testing import TestingSource  # noqa: E402
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
 
+from allocator.named import DEFAULT_POLICY, NAMED_POLICIES  # noqa: E402
 from flows.outputs import OUTPUT_BY_KIND  # noqa: E402
 from flows.parquet_io import ParquetEventSource  # noqa: E402
 from flows.runner import run_flow, tune_gc  # noqa: E402
@@ -398,6 +399,12 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=2_000, help="source batch size (default 2000)")
     parser.add_argument("--shards", type=int, default=4, help="streamer and user stage shards (default 4)")
     parser.add_argument("--skip-kafka", action="store_true", help="in-memory figures only, no broker")
+    parser.add_argument(
+        "--policy",
+        default=DEFAULT_POLICY,
+        choices=tuple(NAMED_POLICIES),
+        help=f"the allocation policy of the flows with decisions (default {DEFAULT_POLICY})",
+    )
     args = parser.parse_args()
     tune_gc()  # as `giftlive run` does; both the flow and the plain loop run under it
     for name in ("repeat", "kafka_repeat", "batch_size", "shards", "limit"):
@@ -414,12 +421,21 @@ def main() -> int:
     events = len(records) - 1
     batches = batches_of(records, args.batch_size)
     settings = FlowSettings(
-        events_path=Path("in-memory"), out_dir=Path("unused"), shards=args.shards, batch_size=args.batch_size
+        events_path=Path("in-memory"),
+        out_dir=Path("unused"),
+        shards=args.shards,
+        batch_size=args.batch_size,
+        policy=NAMED_POLICIES[args.policy].config,
     )
-    print(f"event log {log}: {events:,} events, batches of {args.batch_size:,}, {args.shards} shards")
+    print(
+        f"event log {log}: {events:,} events, batches of {args.batch_size:,}, {args.shards} shards, "
+        f"policy {args.policy}"
+    )
 
     rates: dict[str, tuple[float, float]] = {}
     for name, online, decisions, pair_model in FLOWS:
+        if pair_model != "boost" and settings.policy.scoring != "thompson":
+            continue  # a model's pair lift is for the thompson policy only
         print(f"{name}:")
         policy = dataclasses.replace(settings.policy, pair_model=pair_model)
         variant = dataclasses.replace(settings, online_model=online, decisions=decisions, policy=policy)

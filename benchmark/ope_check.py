@@ -26,17 +26,18 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import numpy as np  # noqa: E402
 
 from simulator.comparison import load_setup  # noqa: E402
-from simulator.off_policy import off_policy  # noqa: E402
+from simulator.off_policy import TARGETS, off_policy, targets  # noqa: E402
 
 _SETUP = {}
 
 
-def _init(world: Path, warmup: int, days: int) -> None:
+def _init(world: Path, warmup: int, days: int, names: tuple[str, ...]) -> None:
     _SETUP["setup"] = load_setup(world, warmup, days)
+    _SETUP["targets"] = targets(names)
 
 
 def _one(seed: int) -> tuple[int, dict]:
-    return seed, off_policy(_SETUP["setup"], seed, progress=None)
+    return seed, off_policy(_SETUP["setup"], seed, _SETUP["targets"], progress=None)
 
 
 def main() -> int:
@@ -49,11 +50,15 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=7, help="closed-loop days (7)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write every seed's estimates here")
+    parser.add_argument(
+        "--targets", default=",".join(TARGETS), metavar="A,B", help=f"frozen targets ({','.join(TARGETS)})"
+    )
     args = parser.parse_args()
+    names = tuple(t.strip() for t in args.targets.split(",") if t.strip())
     started = time.monotonic()
     results: dict[int, dict] = {}
     context = multiprocessing.get_context("spawn")
-    with context.Pool(args.processes, _init, (args.world, args.warmup_days, args.days)) as pool:
+    with context.Pool(args.processes, _init, (args.world, args.warmup_days, args.days, names)) as pool:
         for seed, result in pool.imap_unordered(_one, range(1, args.seeds + 1)):
             results[seed] = result
             print(f"seed {seed} done ({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)

@@ -76,17 +76,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         + "; ".join(f"{p.name}: {p.description}" for p in NAMED_POLICIES.values()),
     )
     policy.add_argument(
-        "--capacity", type=int, default=50, metavar="N", help="allocations a streamer may hold at once (50)"
-    )
-    policy.add_argument(
-        "--pair-cap",
+        "--capacity",
         type=int,
-        default=3,
         metavar="N",
-        help="allocations of a streamer to a user per hour (3)",
+        help="what a streamer takes: viewers for a policy that prices capacity (concave, "
+        "thompson-v2-priced: 50), allocations held at once for one with hard caps (50)",
     )
     policy.add_argument(
-        "--explore", type=float, default=0.1, metavar="F", help="cold-start exploration floor, share (0.1)"
+        "--pair-cap", type=int, metavar="N", help="allocations of a streamer to a user per hour (3)"
+    )
+    policy.add_argument(
+        "--explore", type=float, metavar="F", help="cold-start exploration floor, share of rows (0.1)"
     )
     policy.add_argument("--policy-seed", type=int, default=7, metavar="N", help="seed of the draws (7)")
     policy.add_argument(

@@ -108,7 +108,7 @@ class FlowSettings:
     def from_env(cls, env: dict[str, str] | None = None) -> FlowSettings:
         env = dict(os.environ if env is None else env)
 
-        def number(name: str, default: float) -> float:
+        def number(name: str, default: float | None) -> float | None:
             raw = env.get(name, "").strip()
             if not raw:
                 return default
@@ -135,9 +135,9 @@ class FlowSettings:
             events_topic=env.get("GIFTLIVE_EVENTS_TOPIC") or EVENTS_TOPIC,
             topics={o.name: env.get(f"GIFTLIVE_{o.name.upper()}_TOPIC") or o.topic for o in OUTPUTS},
             policy=policy_config(
-                capacity=number("GIFTLIVE_CAPACITY", 50),
-                pair_cap=number("GIFTLIVE_PAIR_CAP", 3),
-                explore=number("GIFTLIVE_EXPLORE", 0.1),
+                capacity=number("GIFTLIVE_CAPACITY", None),
+                pair_cap=number("GIFTLIVE_PAIR_CAP", None),
+                explore=number("GIFTLIVE_EXPLORE", None),
                 seed=number("GIFTLIVE_POLICY_SEED", 7),
                 where="GIFTLIVE_POLICY / GIFTLIVE_CAPACITY / GIFTLIVE_PAIR_CAP / GIFTLIVE_EXPLORE / "
                 "GIFTLIVE_ALLOCATOR_MODEL",
@@ -152,29 +152,33 @@ class FlowSettings:
 
 
 def policy_config(
-    capacity: float,
-    pair_cap: float,
-    explore: float,
+    capacity: float | None,
+    pair_cap: float | None,
+    explore: float | None,
     seed: float,
     where: str,
     pair_model: str = "boost",
     name: str = DEFAULT_POLICY,
 ) -> PolicyConfig:
-    """The named policy (allocator/named.py) with these settings, or a UserError naming the options."""
+    """The named policy (allocator/named.py) with these settings (None: the policy's own), or a UserError
+    naming the options. ``capacity`` is what a streamer takes: viewers for a priced policy, allocations held
+    for one with hard caps (PolicyConfig.with_capacity)."""
     named = NAMED_POLICIES.get(name)
     if named is None:
         raise UserError(f"{where}: no policy {name!r}; choose one of {', '.join(NAMED_POLICIES)}")
     if pair_model != "boost" and named.config.scoring != "thompson":
         raise UserError(f"{where}: a model's pair lift (allocator model {pair_model}) is for policy thompson")
     try:
-        return replace(
-            named.config,
-            capacity=int(capacity),
-            pair_cap=int(pair_cap),
-            explore=explore,
-            seed=int(seed),
-            pair_model=pair_model,
-        )
+        config = replace(named.config, seed=int(seed), pair_model=pair_model)
+        if pair_cap is not None:
+            config = replace(config, pair_cap=int(pair_cap))
+        if explore is not None:
+            config = replace(config, explore=explore)
+        if capacity is not None:
+            if capacity < 1:
+                raise ValueError(f"capacity must be >= 1, got {capacity:g}")
+            config = config.with_capacity(int(capacity))
+        return config
     except ValueError as exc:
         raise UserError(f"{where}: {exc}") from None
 

@@ -130,9 +130,9 @@ def simulate(
         return DecisionStage(1, config, scorer=scorer)
 
     decider = None if policy.is_feed else stage_of(policy)
-    # Capacity prices move on the rooms' viewers, reported at every multiple of the policy's round.
+    # Capacity prices move on the rooms' viewers, reported at every multiple of the policy's period.
     priced = [p.config for p in (policy, *shadows) if p.config is not None and p.config.capacity_viewers]
-    price_every = min(c.round_ms for c in priced) if priced else 0
+    price_every = min(c.price_every_ms for c in priced) if priced else 0
     shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms

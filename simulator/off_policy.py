@@ -24,7 +24,7 @@ from simulator.closed_loop import Run, Setup, simulate
 from simulator.metrics import measure
 from simulator.policies import POLICIES, Policy, frozen
 
-TARGETS = ("random", "thompson")  # allocator policies with full support under the feed's propensities
+TARGETS = ("random", "thompson", "thompson-v2")  # allocator policies, frozen after warm-up
 ROUND_MS = 600_000
 
 

@@ -58,14 +58,7 @@ def frozen(policy: Policy) -> Policy:
 
 
 def with_capacity(policy: Policy, capacity: int | None) -> Policy:
-    """The policy assuming streamers take ``capacity`` (None: its own setting): its capacity prices, if it
-    has them, price that many viewers; otherwise its hard cap holds that many allocations. Uncapped
-    policies stay so."""
-    config = policy.config
-    if capacity is None or config is None:
+    """The policy assuming streamers take ``capacity`` (None: its own setting; PolicyConfig.with_capacity)."""
+    if capacity is None or policy.config is None:
         return policy
-    if config.capacity_viewers:
-        config = dataclasses.replace(config, capacity_viewers=capacity)
-    elif config.capacity != NO_CAPS["capacity"]:
-        config = dataclasses.replace(config, capacity=capacity)
-    return dataclasses.replace(policy, config=config)
+    return dataclasses.replace(policy, config=policy.config.with_capacity(capacity))

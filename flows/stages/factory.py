@@ -23,7 +23,7 @@ class StageFactory:
 
     def streamer(self, index: int) -> StreamerStage:
         s = self.settings
-        viewers_every = s.policy.round_ms if s.policy.capacity_viewers else None
+        viewers_every = s.policy.price_every_ms if s.policy.capacity_viewers else None
         return StreamerStage(index, self.senders, s.shards, s.ttl_ms, s.decisions, viewers_every)
 
     def user(self, index: int) -> UserStage:

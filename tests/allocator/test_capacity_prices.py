@@ -40,3 +40,11 @@ def test_prices_of_streamers_without_a_live_room_are_forgotten():
     prices.observe([(101, 10), (201, 10)], ROOMS)
     prices.forget({2: [201]})
     assert set(prices.price) == {2}
+
+
+def test_a_hard_cap_on_the_same_reports_blocks_at_capacity_and_reopens_below():
+    cap = CapacityPrices(capacity=20, step=None)
+    cap.observe([(101, 20)], ROOMS)
+    assert cap.multipliers(np.array([1, 2])) == pytest.approx([0.0, 1.0])
+    cap.observe([(101, 19)], ROOMS)
+    assert not cap.price
