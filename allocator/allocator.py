@@ -111,9 +111,12 @@ class Allocator(CompactState):
     def start_room(self, event: dict[str, Any]) -> None:
         self.advance_to(event["ts"])
         live_id, streamer_id = event["live_id"], event["streamer_id"]
+        if self.value is not None and live_id in self.rooms:
+            return  # already live: a repeated start changes nothing
         self.rooms.start(live_id, streamer_id, event["ts"])
         if self.value is not None:
-            self.value.start_room(streamer_id, event["ts"])
+            self.value.start_room(live_id, streamer_id, event["ts"], self.rooms)
+            return
         if streamer_id not in self.draws.slot_of:
             self.started.append(streamer_id)
         if self._is_cold(streamer_id, event["ts"]):
@@ -122,6 +125,8 @@ class Allocator(CompactState):
 
     def end_room(self, event: dict[str, Any]) -> None:
         self.advance_to(event["ts"])
+        if self.value is not None:
+            self.value.end_room(event["live_id"], self.rooms)
         self.rooms.end(event["live_id"])
         if self.round is not None:
             self.round.block_room(event["live_id"])

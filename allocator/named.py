@@ -88,4 +88,4 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         ),
     )
 }
-DEFAULT_POLICY = "thompson"
+DEFAULT_POLICY = "thompson-v2-priced"  # shard-free (capacity priced from viewers); docs/allocation.md

@@ -28,6 +28,7 @@ from allocator.concave import StreamerReturns
 from allocator.exposure_value import Shrinkage, pair_terms, user_terms
 from allocator.live_rooms import LiveRooms
 from allocator.policy import BLOCKED, PolicyConfig
+from allocator.row_leaders import RowLeaders
 from allocator.streamer_lift import StreamerLifts
 from allocator.user_rates import UserRates
 from giftlive.compact_state import CompactState
@@ -49,8 +50,11 @@ class ValuePolicy(CompactState):
         "mean",
         "gain",
         "column",
+        "columns",
         "aligned_key",
         "aligned",
+        "leaders",
+        "cold_at",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -62,13 +66,17 @@ class ValuePolicy(CompactState):
         self.prices = CapacityPrices(config.capacity_viewers, config.price_step)
         self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
-        self.theta = np.zeros((config.rows, 0))  # (rows, streamers drawn this round)
-        self.mean = np.zeros(0)  # posterior mean of each drawn streamer
-        self.gain = np.zeros(0)  # its marginal return g'(V_s) this round (allocator/concave.py)
-        self.column: dict[int, int] = {}  # streamer -> its column in ``theta``
+        # Streamers drawn this round, in columns (room to grow: a streamer that starts mid-round is added):
+        self.theta = np.zeros((config.rows, 64))  # draws (NaN for a cold-start streamer)
+        self.mean = np.zeros(64)  # posterior mean
+        self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
+        self.columns = 0  # columns in use
+        self.column: dict[int, int] = {}  # streamer -> its column
         self.aligned_key: tuple[int, int, int] | None = None  # (round, rooms, prices versions) of ``aligned``
         # per live room: theta (rows x rooms), posterior mean, cold-start mask, marginal return x price
         self.aligned: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.leaders = RowLeaders()
+        self.cold_at = np.zeros(64, dtype=bool)  # per live room (``rooms.arrays()`` order): cold-start?
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -97,7 +105,64 @@ class ValuePolicy(CompactState):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
         """For one request over ``rooms.arrays()`` (``blocked``: a mask of capped rooms, or None):
         (each row's chosen room index or -1, each row's value, the eligible cold-start room indices,
-        the request's row, its pick among those cold-start rooms when its row explores, else -1)."""
+        the request's row, its pick among those cold-start rooms when its row explores, else -1).
+
+        Scores the rows' leaders and the user's history rooms (allocator/row_leaders.py), which gives
+        exactly what scoring every live room gives (``choose_over_every_room``) while every row keeps a
+        leader that is neither blocked nor in the history; otherwise it scores every live room."""
+        config, now = self.config, request["ts"]
+        self.advance_to(now, rooms)
+        live_ids, streamers = rooms.arrays()
+        if not live_ids.size:
+            return self.choose_over_every_room(request, rooms, blocked)
+        self._ensure_leaders(rooms)
+        leaders = self.leaders
+        profile = request.get("profile")
+        user_counts, pairs = profile if profile is not None else (NO_COUNTS, [])
+        user = user_terms(user_counts, self.rates.population(), self.shrink)
+        base_weight = user.click_rate * user.value
+        own: dict[int, float] = {}  # history room -> the user's weight on it
+        position, by_streamer, column = rooms.position, rooms.by_streamer, self.column
+        for streamer_id, *counts in pairs:
+            for live_id in by_streamer.get(streamer_id, ()):
+                mean = float(self.mean[column[streamer_id]])
+                click, lift = pair_terms(tuple(counts), user, mean, self.shrink)
+                own[live_id] = click * user.value * lift
+        at = np.array([position[r] for r in leaders.ids.tolist()], dtype=np.int64)
+        excluded = np.isin(leaders.ids, list(own)) if own else np.zeros(at.size, dtype=bool)
+        if blocked is not None:
+            excluded |= blocked[at]
+        if not leaders.cover(excluded):
+            return self.choose_over_every_room(request, rooms, blocked)
+        own_at = np.array([position[r] for r in own], dtype=np.int64)
+        candidates = np.unique(np.concatenate([at, own_at]))  # ascending: the rooms' order, for ties
+        cand_streamers = streamers[candidates]
+        base = self._base(cand_streamers)
+        weight = np.full(candidates.size, base_weight)
+        for live_id, w in own.items():
+            weight[np.searchsorted(candidates, position[live_id])] = w
+        values = base * weight
+        if blocked is not None:
+            values[:, blocked[candidates]] = BLOCKED
+        pick_best = values.argmax(axis=1)
+        value = values[np.arange(config.rows), pick_best]
+        best = np.where(value >= 0, candidates[pick_best], -1)
+        n = live_ids.size
+        eligible = self.cold_at[:n] if blocked is None else self.cold_at[:n] & ~blocked
+        cold_rooms = np.flatnonzero(eligible)
+        row = zlib.crc32(request["id"].encode()) % config.rows
+        pick = -1
+        if row < config.explore_rows and cold_rooms.size:
+            pick = int(cold_rooms[zlib.crc32(f"{config.seed}:{request['id']}".encode()) % cold_rooms.size])
+            streamer = int(streamers[pick])
+            w = own.get(int(live_ids[pick]), base_weight)
+            value[row] = w * float(self._base(np.array([streamer]))[0, 0])  # a cold room's base is its mean
+        return best, value, cold_rooms, row, pick
+
+    def choose_over_every_room(
+        self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        """``choose`` by scoring every live room (the definition; ``choose`` is a shortcut to it)."""
         config, now = self.config, request["ts"]
         theta, mean, cold, scale = self._aligned(rooms, now)
         live_ids, streamers = rooms.arrays()
@@ -157,22 +222,55 @@ class ValuePolicy(CompactState):
         self.lifts.fit(start)
         self.round = index
         self.kappa = self.returns.kappa(start)
-        self.theta, self.mean, self.gain, self.column = (
-            np.zeros((config.rows, 0)),
-            np.zeros(0),
-            np.zeros(0),
-            {},
-        )
+        self.columns, self.column = 0, {}
         # The streamers live at the round's first item are the same in every shard (room events reach all
         # of them and requests start no rooms), so one generator per round draws them all.
         live = np.array(sorted(rooms.by_streamer), dtype=np.int64)
         self._draw(live, start, [config.seed, index])
+        _live_ids, streamers = rooms.arrays()
+        self._grow_cold_at(streamers.size)
+        columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
+        self.cold_at[: streamers.size] = np.isnan(self.theta[0, columns])
+        self.leaders.stale = True
 
-    def start_room(self, streamer_id: int, now_ms: int) -> None:
-        """A room started: its streamer is drawn now if it has no draws this round (identically in every
-        shard: the draw is keyed by (seed, round, streamer))."""
+    def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
+        """A room started (``rooms`` has it): its streamer is drawn now if it has no draws this round
+        (identically in every shard: the draw is keyed by (seed, round, streamer))."""
         if streamer_id not in self.column:
             self._draw(np.array([streamer_id]), now_ms, [self.config.seed, self.round, streamer_id])
+        at = rooms.position[live_id]
+        self._grow_cold_at(at + 1)
+        self.cold_at[at] = np.isnan(self.theta[0, self.column[streamer_id]])
+        if self.leaders.key == (self.round, self.prices.version):
+            self.leaders.start(live_id, self._base(np.array([streamer_id]))[:, 0])
+
+    def end_room(self, live_id: int, rooms: LiveRooms) -> None:
+        """A room is about to end (``rooms`` still has it): mirror its removal from ``rooms.arrays()``."""
+        at = rooms.position.get(live_id)
+        if at is None:
+            return
+        self.cold_at[at] = self.cold_at[len(rooms) - 1]  # LiveRooms moves its last room into the gap
+        self.leaders.end(live_id)
+
+    def _ensure_leaders(self, rooms: LiveRooms) -> None:
+        key = (self.round, self.prices.version)
+        if self.leaders.stale or self.leaders.key != key:
+            live_ids, streamers = rooms.arrays()
+            self.leaders.rebuild(live_ids, self._base(streamers), key)
+
+    def _base(self, streamers: np.ndarray) -> np.ndarray:
+        """(rows x streamers): draw (a cold-start streamer's mean) x marginal return x capacity price."""
+        columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
+        theta = self.theta[:, columns]
+        mean = self.mean[columns]
+        theta = np.where(np.isnan(theta), mean, theta)
+        return theta * (self.gain[columns] * self.prices.multipliers(streamers))
+
+    def _grow_cold_at(self, size: int) -> None:
+        if size > self.cold_at.size:
+            grown = np.zeros(max(size, 2 * self.cold_at.size), dtype=bool)
+            grown[: self.cold_at.size] = self.cold_at
+            self.cold_at = grown
 
     def _aligned(
         self, rooms: LiveRooms, now_ms: int
@@ -205,8 +303,16 @@ class ValuePolicy(CompactState):
         else:
             draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
         draws[:, clicks < config.cold_start_clicks] = np.nan
-        start = self.mean.size
-        self.theta = np.concatenate([self.theta, draws], axis=1)
-        self.mean = np.concatenate([self.mean, mean])
-        self.gain = np.concatenate([self.gain, self.returns.marginal(streamers, now_ms, self.kappa)])
-        self.column.update(zip(streamers.tolist(), range(start, start + streamers.size), strict=True))
+        start, end = self.columns, self.columns + streamers.size
+        if end > self.mean.size:
+            size = max(end, 2 * self.mean.size)
+            theta = np.zeros((config.rows, size))
+            theta[:, :start] = self.theta[:, :start]
+            self.theta = theta
+            self.mean = np.resize(self.mean, size)
+            self.gain = np.resize(self.gain, size)
+        self.theta[:, start:end] = draws
+        self.mean[start:end] = mean
+        self.gain[start:end] = self.returns.marginal(streamers, now_ms, self.kappa)
+        self.columns = end
+        self.column.update(zip(streamers.tolist(), range(start, end), strict=True))

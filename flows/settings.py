@@ -46,7 +46,7 @@ class FlowSettings:
     follow: bool = False
     events_topic: str = EVENTS_TOPIC
     topics: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TOPICS))  # output name -> topic
-    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    policy: PolicyConfig = field(default_factory=lambda: NAMED_POLICIES[DEFAULT_POLICY].config)
     shards: int = 4
     lateness_ms: int = 5_000
     ttl_ms: int = 7 * 86_400_000

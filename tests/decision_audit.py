@@ -75,14 +75,17 @@ def audit_decisions(decisions: list[dict[str, Any]], events: Path, config: Polic
             audit.fail(f"decision {d['decision_id']}: room {live} is not live at {now}")
         elif start[1] != streamer:
             audit.fail(f"decision {d['decision_id']}: room {live} belongs to {start[1]}, not {streamer}")
-        times = held[streamer]
-        while times and times[0] <= now - config.hold_ms:
-            times.popleft()
-        if len(times) != d["load"]:
-            audit.fail(f"decision {d['decision_id']}: load {d['load']}, but {len(times)} allocations held")
-        if len(times) >= config.capacity:
-            audit.fail(f"decision {d['decision_id']}: streamer {streamer} already holds {len(times)}")
-        times.append(now)
+        if not config.capacity_viewers:  # hard caps on the allocator's own allocations (one shard)
+            times = held[streamer]
+            while times and times[0] <= now - config.hold_ms:
+                times.popleft()
+            if len(times) != d["load"]:
+                audit.fail(
+                    f"decision {d['decision_id']}: load {d['load']}, but {len(times)} allocations held"
+                )
+            if len(times) >= config.capacity:
+                audit.fail(f"decision {d['decision_id']}: streamer {streamer} already holds {len(times)}")
+            times.append(now)
         recent = pairs[(d["user_id"], streamer)]
         while recent and recent[0] <= now - config.pair_window_ms:
             recent.popleft()

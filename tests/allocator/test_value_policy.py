@@ -101,3 +101,44 @@ def test_a_rerun_repeats_every_decision_and_the_draws_change_by_round():
     assert first == [two.decide(request(f"q{i}")) for i in range(300)]
     later = [one.decide(request(f"q{i}", ts=T0 + config.round_ms)) for i in range(300)]
     assert [d["live_id"] for d in later] != [d["live_id"] for d in first]
+
+
+def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
+    """The shortcut (allocator/row_leaders.py) against the definition, with rooms starting and ending,
+    history rooms, frequency caps and capacity prices moving, over several rounds."""
+    config = PolicyConfig(
+        family="v", scoring="value", capacity=NO_CAPS["capacity"], pair_cap=1, capacity_viewers=3
+    )
+    allocator = world(config, warm=60, cold=40)
+    value = allocator.value
+    rng = np.random.default_rng(4)
+    live = {10_000 + s: s for s in range(100)}
+    next_live, checked, fallbacks = 20_000, 0, 0
+    for i in range(3000):
+        ts = T0 + i * 1_000
+        if i % 3 == 0:  # a room ends, another starts
+            gone = int(rng.choice(list(live)))
+            allocator.end_room({"type": EventType.ROOM_END, "ts": ts, "id": f"e{i}", "live_id": gone})
+            del live[gone]
+            streamer = int(rng.integers(0, 100))
+            allocator.start_room(room(next_live, streamer) | {"ts": ts})
+            live[next_live], next_live = streamer, next_live + 1
+        if i % 50 == 0:  # viewer reports move the prices
+            viewers = [(r, int(rng.integers(0, 6))) for r in rng.choice(list(live), 10)]
+            allocator.observe_viewers(ts, viewers)
+        history = [
+            (int(s), int(rng.integers(0, 9)), int(rng.integers(1, 9)), int(rng.integers(0, 3)), 9.0)
+            for s in rng.choice(100, int(rng.integers(0, 4)), replace=False)
+        ]
+        req = request(f"q{i}", user=int(rng.integers(0, 30)), profile=((40, 12, 1, 20.0), history), ts=ts)
+        blocked, _ = allocator._capped_rooms(req["user_id"], ts)
+        fast = value.choose(req, allocator.rooms, blocked)
+        full = value.choose_over_every_room(req, allocator.rooms, blocked)
+        np.testing.assert_array_equal(fast[0], full[0])
+        np.testing.assert_allclose(fast[1], full[1])
+        np.testing.assert_array_equal(fast[2], full[2])
+        assert fast[3:] == full[3:]
+        fallbacks += not value.leaders.cover(np.zeros(value.leaders.ids.size, dtype=bool))
+        checked += 1
+        allocator.decide(req)  # the caps move too
+    assert checked == 3000 and value.leaders.ids.size < 60

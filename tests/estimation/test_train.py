@@ -141,14 +141,17 @@ def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path)
     assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
     config = PolicyConfig(pair_model="offline")
     events = table.parent.parent / "kuailive" / "events.parquet"  # converted by `giftlive run`
-    settings = FlowSettings(events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models)
+    settings = FlowSettings(  # one shard: the audit checks the hard caps, which count a shard's allocations
+        events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models, shards=1
+    )
     run_main(build_flow(settings))
     decisions = pq.read_table(tmp_path / "flow" / "decisions.parquet").sort_by("request_id").to_pylist()
     audit = audit_decisions(decisions, events, config)
     assert audit.ok, audit.problems
     tag = fingerprint(models)
     assert {d["policy"] for d in decisions} == {f"thompson-capped-offline-{tag}"} == {settings.policy.name}
-    run_main(build_flow(FlowSettings(events_path=events, out_dir=tmp_path / "boost")))
+    boost = FlowSettings(events_path=events, out_dir=tmp_path / "boost", policy=PolicyConfig(), shards=1)
+    run_main(build_flow(boost))
     boosted = pq.read_table(tmp_path / "boost" / "decisions.parquet").sort_by("request_id").to_pylist()
     changed = sum(a["live_id"] != b["live_id"] for a, b in zip(boosted, decisions, strict=True))
     assert changed > len(decisions) // 200

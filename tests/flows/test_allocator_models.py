@@ -28,8 +28,11 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_fake_event_log(path, 30_000, span_s=3 * 3600, seed=11)
 
 
-def _decisions(log: Path, out: Path, config: PolicyConfig, batch_size: int = 2_000) -> list[dict]:
-    settings = FlowSettings(events_path=log, out_dir=out, policy=config, batch_size=batch_size)
+def _decisions(
+    log: Path, out: Path, config: PolicyConfig, batch_size: int = 2_000, shards: int = 1
+) -> list[dict]:
+    """One decision shard by default: the audit checks hard caps, which count a shard's own allocations."""
+    settings = FlowSettings(events_path=log, out_dir=out, policy=config, batch_size=batch_size, shards=shards)
     run_main(build_flow(settings))
     return pq.read_table(out / "decisions.parquet").sort_by("decision_id").to_pylist()
 
@@ -58,7 +61,7 @@ def test_online_lift_decisions_do_not_depend_on_batching(log: Path, tmp_path: Pa
 def test_online_lift_decisions_are_the_same_with_two_workers(log: Path, tmp_path: Path):
     """The model snapshots cross from the label stage's worker to the decision stage's, pickled."""
     online = dataclasses.replace(CONFIG, pair_model="online")
-    one = _decisions(log, tmp_path / "one", online)
+    one = _decisions(log, tmp_path / "one", online, shards=4)
     settings = FlowSettings(events_path=log, out_dir=tmp_path / "two", policy=online, shards=4)
     cli_main(build_flow(settings), workers_per_process=2)
     two = pq.read_table(tmp_path / "two" / "decisions.parquet").sort_by("decision_id").to_pylist()

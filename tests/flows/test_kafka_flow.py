@@ -21,7 +21,7 @@ import pytest
 from bytewax.testing import run_main
 from confluent_kafka import Producer
 
-from allocator.policy import PolicyConfig
+from allocator.named import DEFAULT_POLICY, NAMED_POLICIES
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
 from giftlive.events import EventType, encode, kafka_key
@@ -235,7 +235,7 @@ def test_every_request_gets_one_valid_decision_on_the_topic(
         assert flow.wait(FLOW_EXIT_TIMEOUT_S) == 0
     records = consume_all(kafka_bootstrap, topics.decisions, len(reference.decisions), timeout_s=30)
     decisions = [orjson.loads(record.value) for record in records]
-    audit = audit_decisions(decisions, event_log, PolicyConfig())
+    audit = audit_decisions(decisions, event_log, NAMED_POLICIES[DEFAULT_POLICY].config)  # the CLI's
     assert audit.ok, audit.problems
     assert audit.requests == len(decisions) > 5_000
     served = [d for d in decisions if d["live_id"] is not None]

@@ -1,0 +1,68 @@
+"""The rooms that lead some Thompson row, kept as rooms start and end, so a request scores a few rooms and
+not every live one.
+
+A room's base value in row r is theta[r, s] x scale_s (draw x marginal return x price), the same for every
+user; a request multiplies it by the user's weight, which is one number for every room outside the user's
+history. So each row's best room outside the history is the row's best base value among the rooms not
+blocked for this user. ``rebuild`` keeps, per row, the rooms at or above the row's K-th largest base value
+(ties included); a room that starts joins the rows it reaches; a room that ends leaves. While every row
+still has a leader that is neither blocked nor in the history, the row's best room is among the leaders
+and the history rooms, exactly; otherwise the caller scores every live room.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from giftlive.compact_state import CompactState
+
+LEADERS_PER_ROW = 8
+
+
+class RowLeaders(CompactState):
+    __slots__ = ("kth", "ids", "rows", "stale", "key")
+
+    def __init__(self) -> None:
+        self.kth = np.zeros(0)  # per row: the K-th largest base value at the last rebuild
+        self.ids = np.zeros(0, dtype=np.int64)  # the leading rooms
+        self.rows = np.zeros((0, 0), dtype=bool)  # (leaders, rows): the rows each one leads
+        self.stale = True
+        self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
+
+    def rebuild(self, live_ids: np.ndarray, base: np.ndarray, key: tuple[int, int]) -> None:
+        """From the base values (rows x live rooms) of every live room."""
+        rows, n = base.shape
+        self.key, self.stale = key, False
+        if n == 0:
+            self.kth = np.full(rows, -np.inf)
+            self.ids, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
+            return
+        k = min(LEADERS_PER_ROW, n)
+        self.kth = np.partition(base, n - k, axis=1)[:, n - k]
+        leading = base >= self.kth[:, None]
+        which = np.flatnonzero(leading.any(axis=0))
+        self.ids = live_ids[which].copy()
+        self.rows = leading[:, which].T.copy()
+
+    def start(self, live_id: int, base: np.ndarray) -> None:
+        """A room started with these base values (one per row)."""
+        if self.stale:
+            return
+        reached = base >= self.kth
+        if reached.any():
+            self.ids = np.append(self.ids, live_id)
+            self.rows = np.vstack([self.rows, reached[None, :]])
+
+    def end(self, live_id: int) -> None:
+        if self.stale or not self.ids.size:
+            return
+        keep = self.ids != live_id
+        if keep.all():
+            return
+        self.ids, self.rows = self.ids[keep], self.rows[keep]
+        if not self.rows.any(axis=0).all():
+            self.stale = True  # a row lost its last leader: rebuild before the next request
+
+    def cover(self, excluded: np.ndarray) -> bool:
+        """Does every row keep a leader outside ``excluded`` (a mask over ``ids``)?"""
+        return bool(self.rows[~excluded].any(axis=0).all()) if self.ids.size else False
