@@ -139,11 +139,12 @@ class Allocator(CompactState):
         if label["streamer_id"] in self.draws.slot_of:
             self.draws.relabelled.add(label["streamer_id"])
 
-    def observe_viewers(self, now: int, viewers: list[tuple[int, int]]) -> None:
-        """A streamer shard's report of its rooms' viewers (capacity prices of the value policy)."""
+    def observe_viewers(self, now: int, viewers: list[tuple[int, int]], shard: tuple[int, int]) -> None:
+        """A streamer shard's report of its rooms with viewers (capacity prices of the value policy);
+        ``shard``: (index, count) of the streamer shards, whose other streamers have no viewers."""
         self.advance_to(now)
         if self.value is not None:
-            self.value.observe_viewers(viewers, self.rooms)
+            self.value.observe_viewers(viewers, shard, self.rooms)
 
     def use_model(self, model: ValueModel) -> None:
         """From now on, pair lifts come from ``model`` (a snapshot of the online model)."""

@@ -30,8 +30,11 @@ class CapacityPrices(CompactState):
         self.viewers: dict[int, int] = {}  # streamer -> viewers at its latest report (only the non-zero)
         self.version = 0  # counts the reports that changed a price
 
-    def observe(self, viewers: list[tuple[int, int]], streamer_of: dict[int, int]) -> None:
-        """One streamer shard's report of (live room, viewers); rooms not live are left out."""
+    def observe(
+        self, viewers: list[tuple[int, int]], streamer_of: dict[int, int], shard: tuple[int, int] = (0, 1)
+    ) -> None:
+        """One streamer shard's report of its rooms with viewers (room, viewers); rooms not live are left
+        out, and the shard's priced streamers (``streamer % count == index``) not in it have none."""
         if self.capacity <= 0:
             return
         load: dict[int, int] = {}
@@ -39,6 +42,12 @@ class CapacityPrices(CompactState):
             streamer = streamer_of.get(live_id)
             if streamer is not None:
                 load[streamer] = load.get(streamer, 0) + count
+        mine, shards = shard
+        for streamer in self.price:
+            if streamer % shards == mine and streamer not in load:
+                load[streamer] = 0
+        for streamer in [s for s in self.viewers if s % shards == mine and s not in load]:
+            del self.viewers[streamer]
         changed = False
         for streamer, count in load.items():
             if count:

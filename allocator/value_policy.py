@@ -91,8 +91,10 @@ class ValuePolicy(CompactState):
         _shape, _rate, clicks = self.lifts.posterior(np.array([streamer_id]), now_ms)
         return bool(clicks[0] < self.config.cold_start_clicks)
 
-    def observe_viewers(self, viewers: list[tuple[int, int]], rooms: LiveRooms) -> None:
-        self.prices.observe(viewers, rooms.streamer_of)
+    def observe_viewers(
+        self, viewers: list[tuple[int, int]], shard: tuple[int, int], rooms: LiveRooms
+    ) -> None:
+        self.prices.observe(viewers, rooms.streamer_of, shard)
 
     def sweep(self, now_ms: int, rooms: LiveRooms) -> None:
         self.prices.forget(rooms.by_streamer)

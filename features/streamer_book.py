@@ -76,8 +76,9 @@ class StreamerBook(CompactState):
         room.last_seen = ts
 
     def viewers(self) -> list[tuple[int, int]]:
-        """(live room, viewers in it now) of every room known: the load the allocator prices."""
-        return [(live_id, max(room.viewers, 0)) for live_id, room in self.rooms.items()]
+        """(room, viewers in it now) of every room with viewers: the load the allocator prices (a room
+        not listed has none)."""
+        return [(live_id, room.viewers) for live_id, room in self.rooms.items() if room.viewers > 0]
 
     def expire(self, now_ms: int) -> int:
         """Drop streamers and rooms idle for more than the TTL; returns how many streamers went."""

@@ -182,7 +182,7 @@ def simulate(
             rooms_now.append(rooms_after[room_pos])
             room_pos += 1
         if price_every and t0 % price_every == 0:  # the streamer stage's report of its rooms' viewers
-            rooms_now.append(viewers_item(t0, 0, pipeline.keyed[streamer_key(0)].book.viewers()))
+            rooms_now.append(viewers_item(t0, 0, 1, pipeline.keyed[streamer_key(0)].book.viewers()))
         step_users, step_ts, step_index = users[lo:hi], ts[lo:hi], index[lo:hi]
         lo = hi
         learned = labels[:]  # labels are for the policies that learn after warm-up

@@ -50,7 +50,7 @@ class DecisionStage(Stage):
             elif kind == MODEL_ITEM_TYPE:
                 allocator.use_model(item["model"])
             elif kind == VIEWERS_ITEM_TYPE:
-                allocator.observe_viewers(item["ts"], item["viewers"])
+                allocator.observe_viewers(item["ts"], item["viewers"], item["shard"])
             elif kind is EventType.ROOM_START:
                 allocator.start_room(item)
             elif kind is EventType.ROOM_END:

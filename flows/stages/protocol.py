@@ -99,9 +99,16 @@ def model_item(stamp: int, model: Any) -> dict[str, Any]:
     return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
 
 
-def viewers_item(stamp: int, shard: int, viewers: list[tuple[int, int]]) -> dict[str, Any]:
-    """The (live room, viewers) of one streamer shard's rooms, counted from the events before ``stamp``."""
-    return {"ts": stamp, "type": VIEWERS_ITEM_TYPE, "id": f"viewers@{stamp}.s{shard}", "viewers": viewers}
+def viewers_item(stamp: int, shard: int, shards: int, viewers: list[tuple[int, int]]) -> dict[str, Any]:
+    """The (room, viewers) of one streamer shard's rooms with viewers, counted from the events before
+    ``stamp``; the shard's other streamers (``streamer_id % shards == shard``) have none."""
+    return {
+        "ts": stamp,
+        "type": VIEWERS_ITEM_TYPE,
+        "id": f"viewers@{stamp}.s{shard}",
+        "viewers": viewers,
+        "shard": (shard, shards),
+    }
 
 
 def label_item(label: dict[str, Any]) -> dict[str, Any]:

@@ -118,5 +118,5 @@ class StreamerStage(Stage):
         stamp = ts // every * every
         if self.next_viewers is not None and stamp < self.next_viewers:
             return
-        rooms.append(viewers_item(stamp, self.index, self.book.viewers()))
+        rooms.append(viewers_item(stamp, self.index, self.user_shards, self.book.viewers()))
         self.next_viewers = stamp + every

@@ -48,3 +48,12 @@ def test_a_hard_cap_on_the_same_reports_blocks_at_capacity_and_reopens_below():
     assert cap.multipliers(np.array([1, 2])) == pytest.approx([0.0, 1.0])
     cap.observe([(101, 19)], ROOMS)
     assert not cap.price
+
+
+def test_a_priced_streamer_missing_from_its_shards_report_has_no_viewers():
+    prices = CapacityPrices(capacity=20, step=0.5)
+    prices.observe([(101, 40), (201, 40)], ROOMS, shard=(0, 1))
+    assert set(prices.price) == {1, 2}
+    prices.observe([], ROOMS, shard=(1, 2))  # shard 1 of 2 holds streamer 1: it emptied
+    assert prices.price == pytest.approx({2: 0.5})
+    assert prices.viewers == {2: 40}

@@ -125,7 +125,7 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
             live[next_live], next_live = streamer, next_live + 1
         if i % 50 == 0:  # viewer reports move the prices
             viewers = [(r, int(rng.integers(0, 6))) for r in rng.choice(list(live), 10)]
-            allocator.observe_viewers(ts, viewers)
+            allocator.observe_viewers(ts, viewers, (0, 1))
         history = [
             (int(s), int(rng.integers(0, 9)), int(rng.integers(1, 9)), int(rng.integers(0, 3)), 9.0)
             for s in rng.choice(100, int(rng.integers(0, 4)), replace=False)
