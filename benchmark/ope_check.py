@@ -67,7 +67,7 @@ def main() -> int:
     targets = sorted(next(iter(results.values())))
     print(f"{args.world}: {args.days} closed-loop days after {args.warmup_days}; {len(results)} seeds")
     print(
-        f"{'target':<18}{'estimator':<13}{'reward':<10}{'mean est':>11}{'truth':>11}{'bias':>8}{'cover':>7}"
+        f"{'target':<20}{'estimator':<13}{'reward':<10}{'mean est':>11}{'truth':>11}{'bias':>8}{'cover':>7}"
     )
     for target in targets:
         rows = [results[s][target] for s in sorted(results)]
@@ -81,10 +81,10 @@ def main() -> int:
                 cover = np.mean((low <= truth) & (truth <= high))
                 bias = est.mean() / truth.mean() - 1
                 print(
-                    f"{target:<18}{name:<13}{reward:<10}{est.mean():>11,.0f}{truth.mean():>11,.0f}"
+                    f"{target:<20}{name:<13}{reward:<10}{est.mean():>11,.0f}{truth.mean():>11,.0f}"
                     f"{bias:>+8.1%}{cover:>7.0%}"
                 )
-        print(f"{target:<18}effective sample size {ess:.2%} of the logged requests")
+        print(f"{target:<20}effective sample size {ess:.2%} of the logged requests")
     print(f"{time.monotonic() - started:.0f}s")
     return 0
 
