@@ -5,7 +5,7 @@ A policy is a name, a line saying what it does and a PolicyConfig; adding one is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from allocator.policy import UNCAPPED, PolicyConfig
 
@@ -20,6 +20,11 @@ class NamedPolicy:
     config: PolicyConfig
 
 
+# Draws at a quarter of the posterior's spread: plain Thompson (1.0) explores the many weakly known
+# streamers too much over two weeks (measured on two worlds: docs/allocation.md).
+V2 = PolicyConfig(family="thompson-v2", scoring="value", draw_spread=0.25)
+PRICED = replace(V2, family="thompson-v2-priced", capacity=UNCAPPED, capacity_viewers=50)
+
 NAMED_POLICIES: dict[str, NamedPolicy] = {
     policy.name: policy
     for policy in (
@@ -31,45 +36,23 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         NamedPolicy(
             "thompson-v2",
             "Thompson rows on P(click) x gift value for this user over every live room, cold-start floor",
-            # Draws at a quarter of the posterior's spread: plain Thompson (1.0) explores the many
-            # weakly-known streamers too much over two weeks (measured on two worlds: docs/allocation.md).
-            PolicyConfig(family="thompson-v2", scoring="value", draw_spread=0.25),
+            V2,
         ),
         NamedPolicy(
             "concave",
             "thompson-v2 with concave returns (a streamer with recent revenue V counts 1 / (1 + V / k)) and "
             "capacity priced from the rooms' viewers",
-            PolicyConfig(
-                family="concave",
-                scoring="value",
-                draw_spread=0.25,
-                concave_kappa=CONCAVE_KAPPA,
-                capacity=NO_CAPS["capacity"],
-                capacity_viewers=50,
-            ),
+            replace(PRICED, family="concave", concave_kappa=CONCAVE_KAPPA),
         ),
         NamedPolicy(
             "thompson-v2-priced",
             "thompson-v2 with capacity priced from the rooms' observed viewers instead of hard caps",
-            PolicyConfig(
-                family="thompson-v2-priced",
-                scoring="value",
-                draw_spread=0.25,
-                capacity=NO_CAPS["capacity"],
-                capacity_viewers=50,
-            ),
+            PRICED,
         ),
         NamedPolicy(
             "thompson-v2-viewer-cap",
             "thompson-v2 with a hard cap on the rooms' observed viewers (the baseline of the prices)",
-            PolicyConfig(
-                family="thompson-v2-viewer-cap",
-                scoring="value",
-                draw_spread=0.25,
-                capacity=NO_CAPS["capacity"],
-                capacity_viewers=50,
-                price_step=None,
-            ),
+            replace(PRICED, family="thompson-v2-viewer-cap", price_step=None),
         ),
         NamedPolicy(
             "greedy-v2",
