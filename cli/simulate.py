@@ -28,7 +28,8 @@ policies: {policies}
 def register(sub: argparse._SubParsersAction) -> None:
     from simulator.policies import POLICIES
 
-    listing = "\n".join(f"  {name:<14}{p.description}" for name, p in POLICIES.items())
+    width = max(map(len, POLICIES)) + 2
+    listing = "\n".join(f"  {name:<{width}}{p.description}" for name, p in POLICIES.items())
     parser = sub.add_parser(
         "simulate",
         help="closed-loop simulation of allocation policies against a synthetic world's truth",
