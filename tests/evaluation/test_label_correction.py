@@ -21,7 +21,9 @@ from replay.synth.world import synthesize
 def test_survival_corrected_early_labels_are_unbiased(tmp_path: Path):
     synthesize(tmp_path / "world", WorldParams(users=2_000, streamers=30_000, days=7, seed=1), progress=False)
     events = convert(tmp_path / "world", tmp_path / "events.parquet").out_path
-    run_main(build_flow(FlowSettings(events_path=Path(events), out_dir=tmp_path / "flow")))
+    # Labels only: the decision stage changes no label (tests/flows/test_workers.py) and is the slow part.
+    settings = FlowSettings(events_path=Path(events), out_dir=tmp_path / "flow", decisions=False)
+    run_main(build_flow(settings))
 
     check = correction_check(pq.read_table(tmp_path / "flow" / "labels.parquet"), "60s")
     print(check.summary())

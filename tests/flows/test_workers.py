@@ -51,3 +51,18 @@ def test_the_shard_count_does_not_change_any_output(tmp_path: Path):
         for shards in (2, 4):
             other = pq.read_table(tmp_path / f"s{shards}" / name).sort_by(key)
             assert one.num_rows > 1_000 and one.equals(other), (name, shards)
+
+
+def test_the_decision_stage_does_not_change_features_or_labels(tmp_path: Path):
+    """GIFTLIVE_DECISIONS=0 / --no-decisions drops the decision stage and impressions; the training table and
+    labels stay the same."""
+    log = write_fake_event_log(tmp_path / "events.parquet", 20_000, span_s=3 * 3600, seed=8)
+    for decisions in (True, False):
+        settings = FlowSettings(events_path=log, out_dir=tmp_path / str(decisions), decisions=decisions)
+        run_main(build_flow(settings))
+    for name, key in OUTPUTS[:2]:
+        with_decisions = pq.read_table(tmp_path / "True" / name).sort_by(key)
+        without = pq.read_table(tmp_path / "False" / name).sort_by(key)
+        assert with_decisions.num_rows > 500 and with_decisions.equals(without), name
+    assert pq.read_table(tmp_path / "True" / "decisions.parquet").num_rows > 1_000
+    assert not (tmp_path / "False" / "decisions.parquet").exists()
