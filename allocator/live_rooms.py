@@ -21,7 +21,6 @@ class LiveRooms(CompactState):
         "ids",
         "streamers",
         "position",
-        "version",
     )
 
     def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
@@ -34,14 +33,12 @@ class LiveRooms(CompactState):
         self.ids = np.zeros(64, dtype=np.int64)
         self.streamers = np.zeros(64, dtype=np.int64)
         self.position: dict[int, int] = {}  # live room -> its index in ``ids``
-        self.version = 0  # counts starts and ends: ``arrays`` are unchanged while it is
 
     def start(self, live_id: int, streamer_id: int, ts: int) -> None:
         if live_id in self.streamer_of:
             return
         self.streamer_of[live_id] = streamer_id
         self.started[live_id] = ts
-        self.version += 1
         n = len(self.position)
         if n == self.ids.size:
             self.ids = np.concatenate([self.ids, np.zeros(n, dtype=np.int64)])
@@ -55,7 +52,6 @@ class LiveRooms(CompactState):
         if streamer_id is None:
             return
         del self.started[live_id]
-        self.version += 1
         at, last = self.position.pop(live_id), len(self.position)
         if at != last:
             moved = int(self.ids[last])

@@ -51,8 +51,6 @@ class ValuePolicy(CompactState):
         "gain",
         "column",
         "columns",
-        "aligned_key",
-        "aligned",
         "leaders",
         "cold_at",
     )
@@ -72,9 +70,6 @@ class ValuePolicy(CompactState):
         self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
         self.columns = 0  # columns in use
         self.column: dict[int, int] = {}  # streamer -> its column
-        self.aligned_key: tuple[int, int, int] | None = None  # (round, rooms, prices versions) of ``aligned``
-        # per live room: theta (rows x rooms), posterior mean, cold-start mask, marginal return x price
-        self.aligned: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.leaders = RowLeaders()
         self.cold_at = np.zeros(64, dtype=bool)  # per live room (``rooms.arrays()`` order): cold-start?
 
@@ -112,90 +107,89 @@ class ValuePolicy(CompactState):
         Scores the rows' leaders and the user's history rooms (allocator/row_leaders.py), which gives
         exactly what scoring every live room gives (``choose_over_every_room``) while every row keeps a
         leader that is neither blocked nor in the history; otherwise it scores every live room."""
-        config, now = self.config, request["ts"]
-        self.advance_to(now, rooms)
-        live_ids, streamers = rooms.arrays()
-        if not live_ids.size:
-            return self.choose_over_every_room(request, rooms, blocked)
-        self._ensure_leaders(rooms)
-        leaders = self.leaders
+        self.advance_to(request["ts"], rooms)
+        base_weight, own = self._weights(request, rooms)
+        n = len(rooms)
+        candidates = self._leading_candidates(rooms, own, blocked) if n else None
+        if candidates is None:
+            candidates = np.arange(n)
+        return self._score(request, rooms, blocked, candidates, self.cold_at[:n], base_weight, own)
+
+    def choose_over_every_room(
+        self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        """``choose`` by scoring every live room, with the cold-start mask read from this round's draws
+        rather than kept as rooms start and end (the definition; ``choose`` is a shortcut to it)."""
+        self.advance_to(request["ts"], rooms)
+        base_weight, own = self._weights(request, rooms)
+        _live_ids, streamers = rooms.arrays()
+        cold = np.isnan(self.theta[0, self._columns(streamers)])
+        return self._score(request, rooms, blocked, np.arange(len(rooms)), cold, base_weight, own)
+
+    def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float]]:
+        """(the user's weight on a room outside their history, {history room: the user's weight on it}):
+        P(click | shown) x E[gift value | click] before the streamer's multiplier, return and price."""
         profile = request.get("profile")
         user_counts, pairs = profile if profile is not None else (NO_COUNTS, [])
         user = user_terms(user_counts, self.rates.population(), self.shrink)
-        base_weight = user.click_rate * user.value
-        own: dict[int, float] = {}  # history room -> the user's weight on it
-        position, by_streamer, column = rooms.position, rooms.by_streamer, self.column
+        own: dict[int, float] = {}
+        by_streamer, column = rooms.by_streamer, self.column
         for streamer_id, *counts in pairs:
             for live_id in by_streamer.get(streamer_id, ()):
                 mean = float(self.mean[column[streamer_id]])
                 click, lift = pair_terms(tuple(counts), user, mean, self.shrink)
                 own[live_id] = click * user.value * lift
+        return user.click_rate * user.value, own
+
+    def _leading_candidates(
+        self, rooms: LiveRooms, own: dict[int, float], blocked: np.ndarray | None
+    ) -> np.ndarray | None:
+        """The positions of the rows' leaders and of the history rooms, ascending (the rooms' order, for
+        ties); None when some row has no leader left outside the history and the blocked rooms."""
+        self._ensure_leaders(rooms)
+        leaders, position = self.leaders, rooms.position
         at = np.array([position[r] for r in leaders.ids.tolist()], dtype=np.int64)
         excluded = np.isin(leaders.ids, list(own)) if own else np.zeros(at.size, dtype=bool)
         if blocked is not None:
             excluded |= blocked[at]
         if not leaders.cover(excluded):
-            return self.choose_over_every_room(request, rooms, blocked)
+            return None
         own_at = np.array([position[r] for r in own], dtype=np.int64)
-        candidates = np.unique(np.concatenate([at, own_at]))  # ascending: the rooms' order, for ties
-        cand_streamers = streamers[candidates]
-        base = self._base(cand_streamers)
+        return np.unique(np.concatenate([at, own_at]))
+
+    def _score(
+        self,
+        request: dict[str, Any],
+        rooms: LiveRooms,
+        blocked: np.ndarray | None,
+        candidates: np.ndarray,
+        cold: np.ndarray,
+        base_weight: float,
+        own: dict[int, float],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+        """``choose``'s answer from the rows' values of ``candidates`` (ascending positions, holding every
+        row's best room) and the cold-start mask over every live room."""
+        config = self.config
+        live_ids, streamers = rooms.arrays()
         weight = np.full(candidates.size, base_weight)
         for live_id, w in own.items():
-            weight[np.searchsorted(candidates, position[live_id])] = w
-        values = base * weight
+            weight[np.searchsorted(candidates, rooms.position[live_id])] = w
+        values = self._base(streamers[candidates]) * weight
         if blocked is not None:
             values[:, blocked[candidates]] = BLOCKED
-        pick_best = values.argmax(axis=1)
-        value = values[np.arange(config.rows), pick_best]
-        best = np.where(value >= 0, candidates[pick_best], -1)
-        n = live_ids.size
-        eligible = self.cold_at[:n] if blocked is None else self.cold_at[:n] & ~blocked
-        cold_rooms = np.flatnonzero(eligible)
-        row = zlib.crc32(request["id"].encode()) % config.rows
-        pick = -1
-        if row < config.explore_rows and cold_rooms.size:
-            pick = int(cold_rooms[zlib.crc32(f"{config.seed}:{request['id']}".encode()) % cold_rooms.size])
-            streamer = int(streamers[pick])
-            w = own.get(int(live_ids[pick]), base_weight)
-            value[row] = w * float(self._base(np.array([streamer]))[0, 0])  # a cold room's base is its mean
-        return best, value, cold_rooms, row, pick
-
-    def choose_over_every_room(
-        self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-        """``choose`` by scoring every live room (the definition; ``choose`` is a shortcut to it)."""
-        config, now = self.config, request["ts"]
-        theta, mean, cold, scale = self._aligned(rooms, now)
-        live_ids, streamers = rooms.arrays()
-        profile = request.get("profile")
-        user_counts, pairs = profile if profile is not None else (NO_COUNTS, [])
-        population = self.rates.population()
-        user = user_terms(user_counts, population, self.shrink)
-        weight = np.full(live_ids.size, user.click_rate * user.value)
-        position, by_streamer = rooms.position, rooms.by_streamer
-        for streamer_id, *counts in pairs:
-            for live_id in by_streamer.get(streamer_id, ()):
-                j = position[live_id]
-                click, lift = pair_terms(tuple(counts), user, float(mean[j]), self.shrink)
-                weight[j] = click * user.value * lift
-        weight *= scale
-        values = theta * weight
-        if blocked is not None:
-            values[:, blocked] = BLOCKED
-        if values.shape[1]:
-            best = values.argmax(axis=1)
-            value = values[np.arange(config.rows), best]
-            best = np.where(value >= 0, best, -1)
+        if candidates.size:
+            pick_best = values.argmax(axis=1)
+            value = values[np.arange(config.rows), pick_best]
+            best = np.where(value >= 0, candidates[pick_best], -1)
         else:
             best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
-        eligible = cold if blocked is None else cold & ~blocked
-        cold_rooms = np.flatnonzero(eligible)
+        cold_rooms = np.flatnonzero(cold if blocked is None else cold & ~blocked)
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
         if row < config.explore_rows and cold_rooms.size:
             pick = int(cold_rooms[zlib.crc32(f"{config.seed}:{request['id']}".encode()) % cold_rooms.size])
-            value[row] = weight[pick] * mean[pick]
+            w = own.get(int(live_ids[pick]), base_weight)
+            value[row] = w * float(self._base(streamers[pick : pick + 1])[0, 0])  # a cold room's: its mean
         return best, value, cold_rooms, row, pick
 
     def distribution(
@@ -231,8 +225,7 @@ class ValuePolicy(CompactState):
         self._draw(live, start, [config.seed, index])
         _live_ids, streamers = rooms.arrays()
         self._grow_cold_at(streamers.size)
-        columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
-        self.cold_at[: streamers.size] = np.isnan(self.theta[0, columns])
+        self.cold_at[: streamers.size] = np.isnan(self.theta[0, self._columns(streamers)])
         self.leaders.stale = True
 
     def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
@@ -260,9 +253,13 @@ class ValuePolicy(CompactState):
             live_ids, streamers = rooms.arrays()
             self.leaders.rebuild(live_ids, self._base(streamers), key)
 
+    def _columns(self, streamers: np.ndarray) -> np.ndarray:
+        """Each streamer's column in this round's draws."""
+        return np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
+
     def _base(self, streamers: np.ndarray) -> np.ndarray:
         """(rows x streamers): draw (a cold-start streamer's mean) x marginal return x capacity price."""
-        columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
+        columns = self._columns(streamers)
         theta = self.theta[:, columns]
         mean = self.mean[columns]
         theta = np.where(np.isnan(theta), mean, theta)
@@ -273,24 +270,6 @@ class ValuePolicy(CompactState):
             grown = np.zeros(max(size, 2 * self.cold_at.size), dtype=bool)
             grown[: self.cold_at.size] = self.cold_at
             self.cold_at = grown
-
-    def _aligned(
-        self, rooms: LiveRooms, now_ms: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(theta (rows x live rooms), posterior mean, cold-start mask, marginal return x capacity price
-        multiplier) in ``rooms.arrays()`` order."""
-        self.advance_to(now_ms, rooms)
-        key = (self.round, rooms.version, self.prices.version)
-        if self.aligned_key != key:
-            _live, streamers = rooms.arrays()
-            columns = np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
-            mean = self.mean[columns]
-            cold = np.isnan(self.theta[0, columns]) if columns.size else np.zeros(0, dtype=bool)
-            theta = np.where(cold, mean, self.theta[:, columns])
-            scale = self.gain[columns] * self.prices.multipliers(streamers)
-            self.aligned, self.aligned_key = (theta, mean, cold, scale), key
-        assert self.aligned is not None
-        return self.aligned
 
     def _draw(self, streamers: np.ndarray, now_ms: int, seed: list[int]) -> None:
         """Draw ``rows`` multipliers of each streamer from their posterior at ``now_ms`` (NaN for a
