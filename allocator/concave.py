@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from features.decay import DAY_MS, decay_factor
 from giftlive.compact_state import CompactState
 
-DAY_MS = 86_400_000
 FORGET_MS = 7 * DAY_MS
 
 
@@ -37,7 +37,7 @@ class StreamerReturns(CompactState):
         if entry is None:
             self.revenue[label["streamer_id"]] = [float(label["amount"]), ts]
             return
-        entry[0] = entry[0] * 0.5 ** (max(ts - entry[1], 0) / self.half_life_ms) + float(label["amount"])
+        entry[0] = self._earned(entry, ts) + float(label["amount"])
         entry[1] = max(entry[1], ts)
 
     def kappa(self, now_ms: int) -> float:
@@ -45,7 +45,7 @@ class StreamerReturns(CompactState):
         0 with linear returns or no revenue yet."""
         if self.kappa_share <= 0 or not self.revenue:
             return 0.0
-        values = [v * 0.5 ** (max(now_ms - at, 0) / self.half_life_ms) for v, at in self.revenue.values()]
+        values = [self._earned(entry, now_ms) for entry in self.revenue.values()]
         return self.kappa_share * float(np.mean(values))
 
     def marginal(self, streamers: np.ndarray, now_ms: int, kappa: float) -> np.ndarray:
@@ -56,8 +56,12 @@ class StreamerReturns(CompactState):
         for i, s in enumerate(streamers.tolist()):
             entry = self.revenue.get(s)
             if entry is not None:
-                earned[i] = entry[0] * 0.5 ** (max(now_ms - entry[1], 0) / self.half_life_ms)
+                earned[i] = self._earned(entry, now_ms)
         return 1.0 / (1.0 + earned / kappa)
+
+    def _earned(self, entry: list[float], now_ms: int) -> float:
+        """A streamer's revenue ([decayed revenue, at_ms]) as seen at ``now_ms``."""
+        return entry[0] * decay_factor(max(now_ms - entry[1], 0), self.half_life_ms)
 
     def sweep(self, now_ms: int) -> None:
         for streamer in [s for s, (_v, at) in self.revenue.items() if at < now_ms - FORGET_MS]:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from allocator.posteriors import DEFAULT_HALF_LIFE_MS, FORGET_HALF_LIVES
+from features.decay import decay_factor
 from giftlive.compact_state import CompactState
 
 _MIN_SHAPE, _MAX_SHAPE = 0.5, 200.0
@@ -87,7 +88,7 @@ class StreamerLifts(CompactState):
         if entry is None:
             entry = self.streamers[streamer_id] = [0.0, 0.0, 0.0, now_ms]
         elif now_ms > entry[3]:
-            d = 0.5 ** ((now_ms - entry[3]) / self.half_life_ms)
+            d = decay_factor(now_ms - entry[3], self.half_life_ms)
             entry[0] *= d
             entry[1] *= d
             entry[2] *= d
@@ -97,5 +98,5 @@ class StreamerLifts(CompactState):
     def _decayed(self, entry: list[float] | None, now_ms: int) -> tuple[float, float, float]:
         if entry is None:
             return 0.0, 0.0, 0.0
-        d = 0.5 ** (max(now_ms - entry[3], 0) / self.half_life_ms)
+        d = decay_factor(max(now_ms - entry[3], 0), self.half_life_ms)
         return entry[0] * d, entry[1] * d, entry[2] * d
