@@ -53,10 +53,6 @@ class PairHistory(CompactState):
             None if self.last_click_ts is None else (now_ms - self.last_click_ts) / 1000,
         )
 
-    def counts(self) -> tuple[int, int, int, float]:
-        """(impressions, clicks, gift count, gift sum) of the pair."""
-        return self.impressions, self.clicks, self.gift_count, self.gift_sum
-
     def learn_click(self, ts: int) -> None:
         self.clicks += 1
         self.last_click_ts = ts

@@ -76,8 +76,8 @@ class UserBook(CompactState):
         for streamer_id, pair in reversed(user.pairs.items()):
             if pair.last_seen < since or len(pairs) == limit:
                 break
-            pairs.append((streamer_id, *pair.counts()))
-        return user.counts(), pairs
+            pairs.append((streamer_id, *_counts(pair)))
+        return _counts(user), pairs
 
     def learn(self, event: dict[str, Any]) -> None:
         """Add a click, dwell or gift to its user's and pair's history, and an impression (shown, not
@@ -124,6 +124,11 @@ class UserBook(CompactState):
 
     def __len__(self) -> int:
         return len(self.users)
+
+
+def _counts(history: UserHistory | PairHistory) -> tuple[int, int, int, float]:
+    """(impressions, clicks, gift count, gift sum) of a user or a pair: what a profile carries of it."""
+    return history.impressions, history.clicks, history.gift_count, history.gift_sum
 
 
 _LEARNED = frozenset({EventType.IMPRESSION, EventType.CLICK, EventType.DWELL, EventType.GIFT})

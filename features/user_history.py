@@ -65,10 +65,6 @@ class UserHistory(CompactState):
             *spend,
         )
 
-    def counts(self) -> tuple[int, int, int, float]:
-        """(impressions, clicks, gift count, gift sum): what a value-per-exposure model needs of the user."""
-        return self.impressions, self.clicks, self.gift_count, self.gift_sum
-
     def learn_click(self, ts: int) -> None:
         self.clicks += 1
         self.last_seen = ts
