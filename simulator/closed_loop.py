@@ -30,7 +30,7 @@ from allocator.scorer import Scorer
 from flows.settings import FlowSettings
 from flows.stages.decision import DecisionStage
 from flows.stages.pipeline import StagePipeline
-from flows.stages.protocol import LABEL, label_item, request_item, streamer_key, user_key, viewers_item
+from flows.stages.protocol import LABEL, label_item, request_item, streamer_key, user_key
 from giftlive.events import ROOM_EVENT_TYPES, EventType
 from giftlive.stream_time import ORDER
 from replay.synth.params import DAY_MS
@@ -182,7 +182,7 @@ def simulate(
             rooms_now.append(rooms_after[room_pos])
             room_pos += 1
         if price_every and t0 % price_every == 0:  # the streamer stage's report of its rooms' viewers
-            rooms_now.append(viewers_item(t0, 0, 1, pipeline.keyed[streamer_key(0)].book.viewers()))
+            rooms_now.append(pipeline.keyed[streamer_key(0)].viewers_report(t0))
         step_users, step_ts, step_index = users[lo:hi], ts[lo:hi], index[lo:hi]
         lo = hi
         learned = labels[:]  # labels are for the policies that learn after warm-up

@@ -29,7 +29,7 @@ _TS = itemgetter("ts")
 
 class StreamerStage(Stage):
     """Emits ``(user shard key, Packet)`` for every user shard and, with decisions, a Packet of room events
-    for the decision stage."""
+    (and, for a priced policy, viewer reports) for every decision shard."""
 
     __slots__ = (
         "index",
@@ -52,7 +52,7 @@ class StreamerStage(Stage):
     ) -> None:
         super().__init__(senders)
         self.index = index
-        # send the rooms' viewers to the decision stage at every multiple of this (capacity prices)
+        # send the rooms' viewers to the decision shards at every multiple of this (capacity prices)
         self.viewers_every_ms = viewers_every_ms if decisions else None
         self.next_viewers: int | None = None
         self.decisions = decisions  # send room events to the decision stage
@@ -118,5 +118,10 @@ class StreamerStage(Stage):
         stamp = ts // every * every
         if self.next_viewers is not None and stamp < self.next_viewers:
             return
-        rooms.append(viewers_item(stamp, self.index, self.user_shards, self.book.viewers()))
+        rooms.append(self.viewers_report(stamp))
         self.next_viewers = stamp + every
+
+    def viewers_report(self, stamp: int) -> dict[str, Any]:
+        """This shard's rooms with viewers now, stamped ``stamp``: the caller makes sure the book holds
+        exactly the events before ``stamp`` (the stage itself, or the simulator between its steps)."""
+        return viewers_item(stamp, self.index, self.user_shards, self.book.viewers())
