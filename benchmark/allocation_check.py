@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
-T_975 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from simulator.metrics import interval as seed_interval  # noqa: E402
 
 
 def interval(values: list[float]) -> str:
-    """mean [low, high]: a 95 % t-interval over seeds."""
-    x = np.asarray(values, dtype=float)
-    if x.size < 2:
-        return f"{x.mean():.3f}"
-    half = T_975.get(x.size - 1, 1.96) * x.std(ddof=1) / math.sqrt(x.size)
-    return f"{x.mean():.3f} [{x.mean() - half:.3f}, {x.mean() + half:.3f}]"
+    """mean [low, high]: the simulator's 95 % t-interval over seeds."""
+    low, high = seed_interval(values)
+    return f"{np.mean(values):.3f} [{low:.3f}, {high:.3f}]"
 
 
 def main() -> int:

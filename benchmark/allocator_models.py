@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from flow_throughput import synthetic_log  # noqa: E402
+from open_loop import truth_value  # noqa: E402
 
 from allocator.policy import PAIR_MODELS, PolicyConfig  # noqa: E402
 from estimation.split import parse_split, split_masks  # noqa: E402
@@ -60,13 +61,12 @@ def decide(events: Path, out: Path, pair_model: str, models: Path | None) -> tup
 
 def truth_values(truth: GroundTruth, decisions: list[dict]) -> np.ndarray:
     """The world's expected gift value of each decision's exposure; 0 for a request served no room."""
-    served = np.array([d["streamer_id"] is not None for d in decisions])
-    users = np.array([d["user_id"] for d in decisions], dtype=np.int64)
-    streamers = np.array([d["streamer_id"] or 0 for d in decisions], dtype=np.int64)
-    ts = np.array([d["ts"] for d in decisions], dtype=np.int64)
-    values = np.zeros(len(decisions))
-    values[served] = truth.expected_value_of_exposure(users[served], streamers[served], ts[served])
-    return values
+    return truth_value(
+        truth,
+        np.array([d["user_id"] for d in decisions], dtype=np.int64),
+        np.array([-1 if d["streamer_id"] is None else d["streamer_id"] for d in decisions], dtype=np.int64),
+        np.array([d["ts"] for d in decisions], dtype=np.int64),
+    )
 
 
 def main() -> int:
