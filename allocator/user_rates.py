@@ -13,6 +13,8 @@ from allocator.exposure_value import Population, shrunk
 from giftlive.compact_state import CompactState
 
 USER_TTL_MS = 7 * 86_400_000
+KUAILIVE = Population()  # the published rates
+POPULATION_PRIOR_CLICKS = 100.0
 
 
 class UserRates(CompactState):
@@ -41,9 +43,13 @@ class UserRates(CompactState):
         self.amount += float(label["amount"])
 
     def population(self) -> Population:
-        if self.clicks < 100:
-            return Population()  # too few labels yet: KuaiLive's published rates
-        return Population(self.gifted / self.clicks, self.amount / self.clicks)
+        """The population's rates, shrunk toward KuaiLive's published ones by POPULATION_PRIOR_CLICKS: never
+        zero, so before the first gift lands every room still has a value and the rooms keep their order."""
+        prior = KUAILIVE
+        return Population(
+            shrunk(self.gifted, self.clicks, prior.gift_rate, POPULATION_PRIOR_CLICKS),
+            shrunk(self.amount, self.clicks, prior.value_per_click, POPULATION_PRIOR_CLICKS),
+        )
 
     def gift_rate(self, user_id: int, population: Population) -> float:
         """The user's P(gift | click), shrunk to the population's."""

@@ -110,7 +110,7 @@ class ValuePolicy(CompactState):
         self.advance_to(request["ts"], rooms)
         base_weight, own = self._weights(request, rooms)
         n = len(rooms)
-        candidates = self._leading_candidates(rooms, own, blocked) if n else None
+        candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
         if candidates is None:
             candidates = np.arange(n)
         return self._score(request, rooms, blocked, candidates, self.cold_at[:n], base_weight, own)
@@ -142,10 +142,13 @@ class ValuePolicy(CompactState):
         return user.click_rate * user.value, own
 
     def _leading_candidates(
-        self, rooms: LiveRooms, own: dict[int, float], blocked: np.ndarray | None
+        self, rooms: LiveRooms, base_weight: float, own: dict[int, float], blocked: np.ndarray | None
     ) -> np.ndarray | None:
         """The positions of the rows' leaders and of the history rooms, ascending (the rooms' order, for
-        ties); None when some row has no leader left outside the history and the blocked rooms."""
+        ties); None when some row has no leader left outside the history and the blocked rooms, or when the
+        user's weight is not positive (the leaders lead on base value, which only a positive weight keeps)."""
+        if base_weight <= 0:
+            return None
         self._ensure_leaders(rooms)
         leaders, position = self.leaders, rooms.position
         at = np.array([position[r] for r in leaders.ids.tolist()], dtype=np.int64)
