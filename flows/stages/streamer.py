@@ -111,15 +111,17 @@ class StreamerStage(Stage):
         return out
 
     def _viewers_before(self, ts: int, rooms: list[dict[str, Any]]) -> None:
-        """The rooms' viewers at the latest multiple of ``viewers_every_ms`` at or before ``ts``, when the
-        book holds exactly the events before ``ts`` (and so before that multiple) and it was not sent yet."""
+        """A report of the rooms' viewers at every multiple of ``viewers_every_ms`` at or before ``ts`` not
+        sent yet, when the book holds exactly the events before ``ts``: this shard had no event between
+        those multiples, so each report is exact for its stamp. Every one is sent, also in a quiet stretch,
+        so the prices of this shard's streamers step once per period whatever the number of shards."""
         every = self.viewers_every_ms
         assert every is not None
-        stamp = ts // every * every
-        if self.next_viewers is not None and stamp < self.next_viewers:
-            return
-        rooms.append(self.viewers_report(stamp))
-        self.next_viewers = stamp + every
+        last = ts // every * every
+        first = last if self.next_viewers is None else self.next_viewers
+        for stamp in range(first, last + 1, every):
+            rooms.append(self.viewers_report(stamp))
+        self.next_viewers = max(last + every, first)
 
     def viewers_report(self, stamp: int) -> dict[str, Any]:
         """This shard's rooms with viewers now, stamped ``stamp``: the caller makes sure the book holds

@@ -56,6 +56,7 @@ def test_viewers_go_to_the_decision_stage_at_each_multiple_counted_from_strictly
     out = dict(stage.on_packets([Packet(0, 0, T + every + 10, [start, *clicks])]))
     reports = [e for e in out[DECISION_STAGE_KEY].events if e["id"].startswith("viewers@")]
     assert [(r["ts"], r["viewers"]) for r in reports] == [(T, []), (T + every, [(9, 1)])]
-    out = dict(stage.on_packets([Packet(0, 0, T + 5 * every + 10, [])]))  # quiet: only the latest is sent
+    # A quiet stretch: every multiple is still reported (prices step once a period, whatever the shards).
+    out = dict(stage.on_packets([Packet(0, 0, T + 5 * every + 10, [])]))
     reports = [e for e in out[DECISION_STAGE_KEY].events if e["id"].startswith("viewers@")]
-    assert [(r["ts"], r["viewers"]) for r in reports] == [(T + 5 * every, [(9, 3)])]
+    assert [(r["ts"], r["viewers"]) for r in reports] == [(T + k * every, [(9, 3)]) for k in range(2, 6)]
