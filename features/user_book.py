@@ -41,13 +41,7 @@ class UserBook(CompactState):
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
             return []
-        since = now_ms - self.ttl_ms
-        out = []
-        for streamer_id, pair in reversed(user.pairs.items()):
-            if pair.last_seen < since or len(out) == limit:
-                break
-            out.append((streamer_id, pair.gift_sum))
-        return out
+        return [(s, pair.gift_sum) for s, pair in self._recent_pairs(user, now_ms, limit)]
 
     def history_features(
         self, user_id: int, now_ms: int, limit: int
@@ -71,13 +65,17 @@ class UserBook(CompactState):
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
             return NO_PROFILE
+        return _counts(user), [(s, *_counts(pair)) for s, pair in self._recent_pairs(user, now_ms, limit)]
+
+    def _recent_pairs(self, user: UserHistory, now_ms: int, limit: int) -> list[tuple[int, PairHistory]]:
+        """The user's ``limit`` most recently active pairs not expired at ``now_ms``, most recent first."""
         since = now_ms - self.ttl_ms
-        pairs = []
+        out = []
         for streamer_id, pair in reversed(user.pairs.items()):
-            if pair.last_seen < since or len(pairs) == limit:
+            if pair.last_seen < since or len(out) == limit:
                 break
-            pairs.append((streamer_id, *_counts(pair)))
-        return _counts(user), pairs
+            out.append((streamer_id, pair))
+        return out
 
     def learn(self, event: dict[str, Any]) -> None:
         """Add a click, dwell or gift to its user's and pair's history, and an impression (shown, not
