@@ -20,49 +20,52 @@ LEADERS_PER_ROW = 8
 
 
 class RowLeaders(CompactState):
-    __slots__ = ("kth", "ids", "rows", "stale", "key")
+    """Leaders are kept by their position in ``LiveRooms.arrays()``, mirrored as rooms end (the last room
+    moves into the gap), so a request reads them without a lookup per room."""
+
+    __slots__ = ("kth", "at", "rows", "stale", "key")
 
     def __init__(self) -> None:
         self.kth = np.zeros(0)  # per row: the K-th largest base value at the last rebuild
-        self.ids = np.zeros(0, dtype=np.int64)  # the leading rooms
+        self.at = np.zeros(0, dtype=np.int64)  # the leading rooms' positions
         self.rows = np.zeros((0, 0), dtype=bool)  # (leaders, rows): the rows each one leads
         self.stale = True
         self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
 
-    def rebuild(self, live_ids: np.ndarray, base: np.ndarray, key: tuple[int, int]) -> None:
-        """From the base values (rows x live rooms) of every live room."""
+    def rebuild(self, base: np.ndarray, key: tuple[int, int]) -> None:
+        """From the base values (rows x live rooms, in position order) of every live room."""
         rows, n = base.shape
         self.key, self.stale = key, False
         if n == 0:
             self.kth = np.full(rows, -np.inf)
-            self.ids, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
+            self.at, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
             return
         k = min(LEADERS_PER_ROW, n)
         self.kth = np.partition(base, n - k, axis=1)[:, n - k]
         leading = base >= self.kth[:, None]
-        which = np.flatnonzero(leading.any(axis=0))
-        self.ids = live_ids[which].copy()
-        self.rows = leading[:, which].T.copy()
+        self.at = np.flatnonzero(leading.any(axis=0))
+        self.rows = leading[:, self.at].T.copy()
 
-    def start(self, live_id: int, base: np.ndarray) -> None:
-        """A room started with these base values (one per row)."""
+    def start(self, position: int, base: np.ndarray) -> None:
+        """A room started at ``position`` with these base values (one per row)."""
         if self.stale:
             return
         reached = base >= self.kth
         if reached.any():
-            self.ids = np.append(self.ids, live_id)
+            self.at = np.append(self.at, position)
             self.rows = np.vstack([self.rows, reached[None, :]])
 
-    def end(self, live_id: int) -> None:
-        if self.stale or not self.ids.size:
+    def end(self, position: int, last: int) -> None:
+        """The room at ``position`` ended and the room at ``last`` moves into its place."""
+        if self.stale or not self.at.size:
             return
-        keep = self.ids != live_id
-        if keep.all():
-            return
-        self.ids, self.rows = self.ids[keep], self.rows[keep]
-        if not self.rows.any(axis=0).all():
-            self.stale = True  # a row lost its last leader: rebuild before the next request
+        keep = self.at != position
+        if not keep.all():
+            self.at, self.rows = self.at[keep], self.rows[keep]
+            if not self.rows.any(axis=0).all():
+                self.stale = True  # a row lost its last leader: rebuild before the next request
+        self.at[self.at == last] = position
 
     def cover(self, excluded: np.ndarray) -> bool:
-        """Does every row keep a leader outside ``excluded`` (a mask over ``ids``)?"""
-        return bool(self.rows[~excluded].any(axis=0).all()) if self.ids.size else False
+        """Does every row keep a leader outside ``excluded`` (a mask over ``at``)?"""
+        return bool(self.rows[~excluded].any(axis=0).all()) if self.at.size else False

@@ -26,11 +26,30 @@ _MIN_SHAPE, _MAX_SHAPE = 0.5, 200.0
 
 
 class StreamerLifts(CompactState):
-    __slots__ = ("half_life_ms", "streamers", "open_clicks", "shape", "scale")
+    """The evidence is kept in columns (one slot per streamer) so that a round's fit and draws decay every
+    streamer's sums in a few array operations instead of a Python call per streamer."""
+
+    __slots__ = (
+        "half_life_ms",
+        "slot",
+        "ids",
+        "gifts",
+        "expected",
+        "clicks",
+        "at",
+        "open_clicks",
+        "shape",
+        "scale",
+    )
 
     def __init__(self, half_life_ms: int = DEFAULT_HALF_LIFE_MS) -> None:
         self.half_life_ms = half_life_ms
-        self.streamers: dict[int, list[float]] = {}  # streamer -> [gifts, expected, clicks, at_ms]
+        self.slot: dict[int, int] = {}  # streamer -> its index in the columns below
+        self.ids: list[int] = []  # the streamer of each slot
+        self.gifts: list[float] = []  # decayed gifts, as of ``at``
+        self.expected: list[float] = []  # decayed gifts expected from who clicked, as of ``at``
+        self.clicks: list[float] = []  # decayed labelled clicks, as of ``at``
+        self.at: list[int] = []  # event time of the slot's last update
         self.open_clicks: dict[str, float] = {}  # click id -> gift probability applied so far
         self.shape = 2.0  # prior until the first fit
         self.scale = 1.0
@@ -40,26 +59,37 @@ class StreamerLifts(CompactState):
         first label only (a later label moves the gift mass by the change in its probability)."""
         if label["kind"] == "orphan":
             return
-        entry = self._at(label["streamer_id"], label["ts"])
         q = float(label["gift_prob"])
         applied = self.open_clicks.get(label["click_id"])
         if applied is None:
-            entry[0] += q
-            entry[1] += expected
-            entry[2] += 1.0
+            self.add(label["streamer_id"], label["ts"], q, expected, 1.0)
         else:
-            entry[0] = max(0.0, entry[0] + q - applied)
+            i = self._at(label["streamer_id"], label["ts"])
+            self.gifts[i] = max(0.0, self.gifts[i] + q - applied)
         if label["kind"] == "final":
             self.open_clicks.pop(label["click_id"], None)
         else:
             self.open_clicks[label["click_id"]] = q
 
+    def add(self, streamer_id: int, now_ms: int, gifts: float, expected: float, clicks: float) -> None:
+        """Evidence of ``clicks`` new clicks on the streamer at ``now_ms``."""
+        i = self._at(streamer_id, now_ms)
+        self.gifts[i] += gifts
+        self.expected[i] += expected
+        self.clicks[i] += clicks
+
+    def evidence(self, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(streamers, gifts, expected, clicks) of every streamer, decayed to ``now_ms``."""
+        elapsed = np.maximum(now_ms - np.array(self.at, dtype=np.int64), 0)
+        d = 0.5 ** (elapsed / self.half_life_ms)
+        ids = np.array(self.ids, dtype=np.int64)
+        return ids, np.array(self.gifts) * d, np.array(self.expected) * d, np.array(self.clicks) * d
+
     def fit(self, now_ms: int) -> None:
         """Empirical-Bayes prior from every streamer's evidence, decayed to ``now_ms``."""
-        if not self.streamers:
+        if not self.ids:
             return
-        evidence = np.array([self._decayed(entry, now_ms) for entry in self.streamers.values()])
-        gifts, expected = evidence[:, 0], evidence[:, 1]
+        _ids, gifts, expected, _clicks = self.evidence(now_ms)
         if gifts.sum() < 20 or expected.sum() <= 0:
             return  # too little evidence to fit
         scale = gifts.sum() / expected.sum()
@@ -70,33 +100,39 @@ class StreamerLifts(CompactState):
 
     def posterior(self, streamers: np.ndarray, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(shape, rate, clicks) of each streamer's Gamma posterior at ``now_ms``."""
-        evidence = np.array(
-            [self._decayed(self.streamers.get(s), now_ms) for s in streamers.tolist()], dtype=float
-        ).reshape(-1, 3)
-        shape = self.shape + evidence[:, 0]
-        rate = self.shape + self.scale * evidence[:, 1]
-        return shape, rate, evidence[:, 2]
+        slot = self.slot
+        slots = [slot.get(s, -1) for s in streamers.tolist()]
+        at = np.array([self.at[i] if i >= 0 else now_ms for i in slots], dtype=np.int64)
+        d = 0.5 ** (np.maximum(now_ms - at, 0) / self.half_life_ms)
+        gifts = np.array([self.gifts[i] if i >= 0 else 0.0 for i in slots]) * d
+        expected = np.array([self.expected[i] if i >= 0 else 0.0 for i in slots]) * d
+        clicks = np.array([self.clicks[i] if i >= 0 else 0.0 for i in slots]) * d
+        return self.shape + gifts, self.shape + self.scale * expected, clicks
 
     def sweep(self, now_ms: int) -> None:
         """Forget streamers not labelled for FORGET_HALF_LIVES half-lives (< 2 % of their evidence left)."""
         since = now_ms - FORGET_HALF_LIVES * self.half_life_ms
-        for streamer_id in [s for s, entry in self.streamers.items() if entry[3] < since]:
-            del self.streamers[streamer_id]
+        keep = [i for i, at in enumerate(self.at) if at >= since]
+        if len(keep) == len(self.at):
+            return
+        for name in ("ids", "gifts", "expected", "clicks", "at"):
+            column = getattr(self, name)
+            setattr(self, name, [column[i] for i in keep])
+        self.slot = {streamer: i for i, streamer in enumerate(self.ids)}
 
-    def _at(self, streamer_id: int, now_ms: int) -> list[float]:
-        entry = self.streamers.get(streamer_id)
-        if entry is None:
-            entry = self.streamers[streamer_id] = [0.0, 0.0, 0.0, now_ms]
-        elif now_ms > entry[3]:
-            d = decay_factor(now_ms - entry[3], self.half_life_ms)
-            entry[0] *= d
-            entry[1] *= d
-            entry[2] *= d
-            entry[3] = now_ms
-        return entry
-
-    def _decayed(self, entry: list[float] | None, now_ms: int) -> tuple[float, float, float]:
-        if entry is None:
-            return 0.0, 0.0, 0.0
-        d = decay_factor(max(now_ms - entry[3], 0), self.half_life_ms)
-        return entry[0] * d, entry[1] * d, entry[2] * d
+    def _at(self, streamer_id: int, now_ms: int) -> int:
+        """The streamer's slot, its sums decayed to ``now_ms`` (a new slot when it has none)."""
+        i = self.slot.get(streamer_id)
+        if i is None:
+            i = self.slot[streamer_id] = len(self.ids)
+            self.ids.append(streamer_id)
+            for column in (self.gifts, self.expected, self.clicks):
+                column.append(0.0)
+            self.at.append(now_ms)
+        elif now_ms > self.at[i]:
+            d = decay_factor(now_ms - self.at[i], self.half_life_ms)
+            self.gifts[i] *= d
+            self.expected[i] *= d
+            self.clicks[i] *= d
+            self.at[i] = now_ms
+        return i

@@ -51,8 +51,9 @@ class ValuePolicy(CompactState):
         "gain",
         "column",
         "columns",
+        "cold",
         "leaders",
-        "cold_at",
+        "column_at",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -65,13 +66,14 @@ class ValuePolicy(CompactState):
         self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
         # Streamers drawn this round, in columns (room to grow: a streamer that starts mid-round is added):
-        self.theta = np.zeros((config.rows, 64))  # draws (NaN for a cold-start streamer)
+        self.theta = np.zeros((config.rows, 64))  # draws (a cold-start streamer's: its posterior mean)
         self.mean = np.zeros(64)  # posterior mean
+        self.cold = np.zeros(64, dtype=bool)  # cold-start?
         self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
         self.columns = 0  # columns in use
         self.column: dict[int, int] = {}  # streamer -> its column
         self.leaders = RowLeaders()
-        self.cold_at = np.zeros(64, dtype=bool)  # per live room (``rooms.arrays()`` order): cold-start?
+        self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -113,7 +115,8 @@ class ValuePolicy(CompactState):
         candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
         if candidates is None:
             candidates = np.arange(n)
-        return self._score(request, rooms, blocked, candidates, self.cold_at[:n], base_weight, own)
+        columns = self.column_at[:n]
+        return self._score(request, rooms, blocked, candidates, columns, base_weight, own)
 
     def choose_over_every_room(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
@@ -123,8 +126,8 @@ class ValuePolicy(CompactState):
         self.advance_to(request["ts"], rooms)
         base_weight, own = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
-        cold = np.isnan(self.theta[0, self._columns(streamers)])
-        return self._score(request, rooms, blocked, np.arange(len(rooms)), cold, base_weight, own)
+        columns = self._columns(streamers)
+        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, base_weight, own)
 
     def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float]]:
         """(the user's weight on a room outside their history, {history room: the user's weight on it}):
@@ -150,15 +153,20 @@ class ValuePolicy(CompactState):
         if base_weight <= 0:
             return None
         self._ensure_leaders(rooms)
-        leaders, position = self.leaders, rooms.position
-        at = np.array([position[r] for r in leaders.ids.tolist()], dtype=np.int64)
-        excluded = np.isin(leaders.ids, list(own)) if own else np.zeros(at.size, dtype=bool)
-        if blocked is not None:
-            excluded |= blocked[at]
-        if not leaders.cover(excluded):
+        at, position = self.leaders.at, rooms.position
+        own_at = [position[r] for r in own]
+        if own_at or blocked is not None:
+            mask = np.zeros(len(rooms), dtype=bool) if blocked is None else blocked.copy()
+            mask[own_at] = True
+            excluded = mask[at]
+        else:
+            excluded = np.zeros(at.size, dtype=bool)
+        if not self.leaders.cover(excluded):
             return None
-        own_at = np.array([position[r] for r in own], dtype=np.int64)
-        return np.unique(np.concatenate([at, own_at]))
+        chosen = np.zeros(len(rooms), dtype=bool)
+        chosen[at] = True
+        chosen[own_at] = True
+        return np.flatnonzero(chosen)
 
     def _score(
         self,
@@ -166,18 +174,18 @@ class ValuePolicy(CompactState):
         rooms: LiveRooms,
         blocked: np.ndarray | None,
         candidates: np.ndarray,
-        cold: np.ndarray,
+        columns: np.ndarray,
         base_weight: float,
         own: dict[int, float],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
         """``choose``'s answer from the rows' values of ``candidates`` (ascending positions, holding every
-        row's best room) and the cold-start mask over every live room."""
+        row's best room), ``columns`` holding every live room's column in this round's draws."""
         config = self.config
         live_ids, streamers = rooms.arrays()
         weight = np.full(candidates.size, base_weight)
         for live_id, w in own.items():
             weight[np.searchsorted(candidates, rooms.position[live_id])] = w
-        values = self._base(streamers[candidates]) * weight
+        values = self._base(columns[candidates], streamers[candidates]) * weight
         if blocked is not None:
             values[:, blocked[candidates]] = BLOCKED
         if candidates.size:
@@ -186,13 +194,14 @@ class ValuePolicy(CompactState):
             best = np.where(value >= 0, candidates[pick_best], -1)
         else:
             best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
+        cold = self.cold[columns]
         cold_rooms = np.flatnonzero(cold if blocked is None else cold & ~blocked)
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
         if row < config.explore_rows and cold_rooms.size:
             pick = int(cold_rooms[zlib.crc32(f"{config.seed}:{request['id']}".encode()) % cold_rooms.size])
             w = own.get(int(live_ids[pick]), base_weight)
-            value[row] = w * float(self._base(streamers[pick : pick + 1])[0, 0])  # a cold room's: its mean
+            value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
         return best, value, cold_rooms, row, pick
 
     def distribution(
@@ -227,8 +236,8 @@ class ValuePolicy(CompactState):
         live = np.array(sorted(rooms.by_streamer), dtype=np.int64)
         self._draw(live, start, [config.seed, index])
         _live_ids, streamers = rooms.arrays()
-        self._grow_cold_at(streamers.size)
-        self.cold_at[: streamers.size] = np.isnan(self.theta[0, self._columns(streamers)])
+        self._grow_column_at(streamers.size)
+        self.column_at[: streamers.size] = self._columns(streamers)
         self.leaders.stale = True
 
     def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
@@ -237,56 +246,55 @@ class ValuePolicy(CompactState):
         if streamer_id not in self.column:
             self._draw(np.array([streamer_id]), now_ms, [self.config.seed, self.round, streamer_id])
         at = rooms.position[live_id]
-        self._grow_cold_at(at + 1)
-        self.cold_at[at] = np.isnan(self.theta[0, self.column[streamer_id]])
+        self._grow_column_at(at + 1)
+        column = self.column_at[at] = self.column[streamer_id]
         if self.leaders.key == (self.round, self.prices.version):
-            self.leaders.start(live_id, self._base(np.array([streamer_id]))[:, 0])
+            self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
 
     def end_room(self, live_id: int, rooms: LiveRooms) -> None:
         """A room is about to end (``rooms`` still has it): mirror its removal from ``rooms.arrays()``."""
         at = rooms.position.get(live_id)
         if at is None:
             return
-        self.cold_at[at] = self.cold_at[len(rooms) - 1]  # LiveRooms moves its last room into the gap
-        self.leaders.end(live_id)
+        last = len(rooms) - 1
+        self.column_at[at] = self.column_at[last]  # LiveRooms moves its last room into the gap
+        self.leaders.end(at, last)
 
     def _ensure_leaders(self, rooms: LiveRooms) -> None:
         key = (self.round, self.prices.version)
         if self.leaders.stale or self.leaders.key != key:
-            live_ids, streamers = rooms.arrays()
-            self.leaders.rebuild(live_ids, self._base(streamers), key)
+            n = len(rooms)
+            self.leaders.rebuild(self._base(self.column_at[:n], rooms.arrays()[1]), key)
 
     def _columns(self, streamers: np.ndarray) -> np.ndarray:
         """Each streamer's column in this round's draws."""
         return np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
 
-    def _base(self, streamers: np.ndarray) -> np.ndarray:
-        """(rows x streamers): draw (a cold-start streamer's mean) x marginal return x capacity price."""
-        columns = self._columns(streamers)
-        theta = self.theta[:, columns]
-        mean = self.mean[columns]
-        theta = np.where(np.isnan(theta), mean, theta)
-        return theta * (self.gain[columns] * self.prices.multipliers(streamers))
+    def _base(self, columns: np.ndarray, streamers: np.ndarray) -> np.ndarray:
+        """(rows x streamers, given with their columns): draw (a cold-start streamer's mean) x marginal
+        return x capacity price."""
+        return self.theta[:, columns] * (self.gain[columns] * self.prices.multipliers(streamers))
 
-    def _grow_cold_at(self, size: int) -> None:
-        if size > self.cold_at.size:
-            grown = np.zeros(max(size, 2 * self.cold_at.size), dtype=bool)
-            grown[: self.cold_at.size] = self.cold_at
-            self.cold_at = grown
+    def _grow_column_at(self, size: int) -> None:
+        if size > self.column_at.size:
+            grown = np.zeros(max(size, 2 * self.column_at.size), dtype=np.int64)
+            grown[: self.column_at.size] = self.column_at
+            self.column_at = grown
 
     def _draw(self, streamers: np.ndarray, now_ms: int, seed: list[int]) -> None:
-        """Draw ``rows`` multipliers of each streamer from their posterior at ``now_ms`` (NaN for a
-        cold-start one: it is valued at its posterior mean)."""
+        """Draw ``rows`` multipliers of each streamer from their posterior at ``now_ms`` (a cold-start one
+        gets its posterior mean in every row, and no generator is made when all are cold)."""
         config = self.config
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
         mean = shape / rate
-        if config.sample:
+        cold = clicks < config.cold_start_clicks
+        if config.sample and not cold.all():
             spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
             rng = np.random.default_rng(seed)
             draws = rng.gamma(shape / spread, spread / rate, size=(config.rows, streamers.size))
+            draws[:, cold] = mean[cold]
         else:
             draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
-        draws[:, clicks < config.cold_start_clicks] = np.nan
         start, end = self.columns, self.columns + streamers.size
         if end > self.mean.size:
             size = max(end, 2 * self.mean.size)
@@ -295,8 +303,10 @@ class ValuePolicy(CompactState):
             self.theta = theta
             self.mean = np.resize(self.mean, size)
             self.gain = np.resize(self.gain, size)
+            self.cold = np.resize(self.cold, size)
         self.theta[:, start:end] = draws
         self.mean[start:end] = mean
+        self.cold[start:end] = cold
         self.gain[start:end] = self.returns.marginal(streamers, now_ms, self.kappa)
         self.columns = end
         self.column.update(zip(streamers.tolist(), range(start, end), strict=True))

@@ -29,8 +29,9 @@ def test_provisional_and_final_labels_of_one_click_add_up_to_one_click():
     lifts.learn_label(label("c", 5, "provisional", 0.3), expected=0.02)
     lifts.learn_label(label("c", 5, "provisional", 0.1), expected=0.5)  # expected is taken once
     lifts.learn_label(label("c", 5, "final", 1.0, 10.0), expected=0.5)
-    gifts, expected, clicks, _at = lifts.streamers[5]
-    assert (gifts, expected, clicks) == pytest.approx((1.0, 0.02, 1.0))
+    streamers, gifts, expected, clicks = lifts.evidence(T0)
+    assert streamers.tolist() == [5]
+    assert (gifts[0], expected[0], clicks[0]) == pytest.approx((1.0, 0.02, 1.0))
     assert not lifts.open_clicks
 
 
@@ -49,7 +50,7 @@ def test_fit_recovers_the_populations_spread_and_scale():
     theta = rng.gamma(true_shape, 1 / true_shape, n_streamers)
     for s in range(n_streamers):
         gifts = rng.poisson(theta[s] * 0.03 * clicks)  # users gift at 3 % per click; rates said 2 %
-        lifts.streamers[s] = [float(gifts), 0.02 * clicks, float(clicks), T0]
+        lifts.add(s, T0, float(gifts), 0.02 * clicks, float(clicks))
     lifts.fit(T0)
     assert lifts.scale == pytest.approx(1.5, rel=0.05)
     assert lifts.shape == pytest.approx(true_shape, rel=0.25)

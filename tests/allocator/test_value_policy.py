@@ -138,7 +138,7 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
         np.testing.assert_allclose(fast[1], full[1])
         np.testing.assert_array_equal(fast[2], full[2])
         assert fast[3:] == full[3:]
-        fallbacks += not value.leaders.cover(np.zeros(value.leaders.ids.size, dtype=bool))
+        fallbacks += not value.leaders.cover(np.zeros(value.leaders.at.size, dtype=bool))
         checked += 1
         allocator.decide(req)  # the caps move too
-    assert checked == 3000 and value.leaders.ids.size < 60
+    assert checked == 3000 and value.leaders.at.size < 60
