@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -250,15 +251,20 @@ class Allocator(CompactState):
         frequency cap, or None when none is; (rooms at capacity, rooms at the frequency cap))."""
         load = self.load
         load.advance(now)
-        _live_ids, streamers = self.rooms.arrays()
         full, pair_capped = load.full, load.capped_for(user_id, now)
         if not (full or pair_capped):
             return None, (0, 0)
-        at_capacity = np.isin(streamers, list(full)) if full else np.zeros(len(streamers), dtype=bool)
-        at_frequency = np.zeros(len(streamers), dtype=bool)
-        if pair_capped:
-            at_frequency = np.isin(streamers, list(pair_capped)) & ~at_capacity
+        at_capacity, at_frequency = self._rooms_of(full), self._rooms_of(pair_capped)
+        at_frequency &= ~at_capacity
         return at_capacity | at_frequency, (int(at_capacity.sum()), int(at_frequency.sum()))
+
+    def _rooms_of(self, streamers: Iterable[int]) -> np.ndarray:
+        """Mask over ``rooms.arrays()`` of the live rooms of ``streamers``."""
+        rooms = self.rooms
+        mask = np.zeros(len(rooms), dtype=bool)
+        by_streamer, position = rooms.by_streamer, rooms.position
+        mask[[position[r] for s in streamers for r in by_streamer.get(s, ())]] = True
+        return mask
 
     def _decide_by_value(self, request: dict[str, Any]) -> dict[str, Any]:
         """Thompson rows on the value of an exposure for this user over every live room

@@ -85,6 +85,10 @@ class ValuePolicy(CompactState):
         self.returns.learn_label(label)
 
     def is_cold(self, streamer_id: int, now_ms: int) -> bool:
+        """Cold-start as this round treats it (as of its draw), or now for a streamer without draws."""
+        column = self.column.get(streamer_id)
+        if column is not None:
+            return bool(self.cold[column])
         _shape, _rate, clicks = self.lifts.posterior(np.array([streamer_id]), now_ms)
         return bool(clicks[0] < self.config.cold_start_clicks)
 
@@ -183,8 +187,9 @@ class ValuePolicy(CompactState):
         config = self.config
         live_ids, streamers = rooms.arrays()
         weight = np.full(candidates.size, base_weight)
-        for live_id, w in own.items():
-            weight[np.searchsorted(candidates, rooms.position[live_id])] = w
+        if own:
+            at = np.searchsorted(candidates, [rooms.position[live_id] for live_id in own])
+            weight[at] = list(own.values())
         values = self._base(columns[candidates], streamers[candidates]) * weight
         if blocked is not None:
             values[:, blocked[candidates]] = BLOCKED
@@ -211,9 +216,7 @@ class ValuePolicy(CompactState):
         rows, explore = self.config.rows, self.config.explore_rows if cold_rooms.size else 0
         exploit = best[explore:]
         exploit = exploit[exploit >= 0]
-        picks, counts = np.unique(exploit, return_counts=True)
-        probability = np.zeros(live_ids.size)
-        probability[picks] = counts / rows
+        probability = np.bincount(exploit, minlength=live_ids.size) / rows
         if explore:
             probability[cold_rooms] += explore / rows / cold_rooms.size
         chosen = np.flatnonzero(probability)
@@ -288,13 +291,14 @@ class ValuePolicy(CompactState):
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
         mean = shape / rate
         cold = clicks < config.cold_start_clicks
+        draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
         if config.sample and not cold.all():
             spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
+            warm = ~cold
             rng = np.random.default_rng(seed)
-            draws = rng.gamma(shape / spread, spread / rate, size=(config.rows, streamers.size))
-            draws[:, cold] = mean[cold]
-        else:
-            draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
+            draws[:, warm] = rng.gamma(
+                shape[warm] / spread, spread / rate[warm], (config.rows, int(warm.sum()))
+            )
         start, end = self.columns, self.columns + streamers.size
         if end > self.mean.size:
             size = max(end, 2 * self.mean.size)
