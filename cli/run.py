@@ -131,6 +131,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="Bytewax recovery store (broker mode, without --out): snapshot state every epoch and resume "
         "from it on the next run (created if missing; without it nothing is snapshotted)",
     )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics at http://0.0.0.0:PORT/metrics while the flow runs (flows/metrics.py "
+        "lists them: events, dead letters, outputs, event-time lag, state sizes, decision latency)",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -194,9 +201,12 @@ def _run(args: argparse.Namespace) -> int:
             "--recovery resumes a broker-mode run (topic outputs are at-least-once with deterministic ids), "
             "but Parquet files cannot be resumed: use it without --out/--events, or rerun from scratch"
         )
+    metrics = _serve_metrics(args.metrics_port, settings.decisions) if args.metrics_port is not None else None
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
-    elapsed = run_flow(settings, workers=args.workers, recovery=args.recovery, progress=sys.stderr)
+    elapsed = run_flow(
+        settings, workers=args.workers, recovery=args.recovery, progress=sys.stderr, metrics=metrics
+    )
     if args.out is not None:
         from evaluation.flow_outputs import summarise_outputs
 
@@ -206,3 +216,19 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0
+
+
+def _serve_metrics(port: int, decisions: bool):  # -> FlowMetrics
+    from flows.metrics import FlowMetrics
+
+    if not 1 <= port <= 65_535:
+        raise UserError(f"--metrics-port {port}: give a TCP port between 1 and 65535")
+    metrics = FlowMetrics(latency=decisions)
+    try:
+        metrics.serve(port)
+    except OSError as exc:
+        raise UserError(
+            f"--metrics-port {port}: cannot serve metrics there ({exc.strerror}); pick a free port"
+        ) from None
+    print(f"giftlive run: metrics at http://0.0.0.0:{port}/metrics", file=sys.stderr)
+    return metrics

@@ -20,6 +20,7 @@ from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
 from confluent_kafka.admin import AdminClient
 
+from flows.metrics import FlowMetrics
 from flows.outputs import OUTPUT_BY_KIND, Output
 from flows.parquet_io import ParquetEventSource, ParquetSink
 from flows.progress import Progress
@@ -29,7 +30,7 @@ from flows.stages.decode import RawRecord, decode_batch
 from flows.stages.factory import StageFactory
 from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
-from giftlive.events import control_marker
+from giftlive.events import END_OF_PARTITION, control_marker
 from giftlive.stream_time import END_OF_TIME
 
 
@@ -39,6 +40,7 @@ def build_flow(
     senders: int | None = None,
     sinks: dict[str, Any] | None = None,
     progress: TextIO | None = None,
+    metrics: FlowMetrics | None = None,
 ) -> Dataflow:
     """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
     (one per output kind of flows/outputs.py, each taking records) to run it in memory."""
@@ -67,44 +69,62 @@ def build_flow(
     decoded = op.flat_map_batch(
         "decode",
         raw,
-        partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
+        partial(_decode, convert, settings, reporter, metrics),
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
     decide = settings.decisions
     stages = StageFactory(settings, senders)
     from_streamers = op.stateful_batch(
-        "streamer_stage", to_streamers, builder(stages.streamer, settings.snapshots)
+        "streamer_stage", to_streamers, builder(stages.streamer, settings.snapshots, metrics)
     )
     streamed = _records(flow, "streamed", op.map("streamer_out", from_streamers, _value), sinks_out)
     to_users, rooms = _split_decider("streamed", streamed, decide)
-    from_users = op.stateful_batch("user_stage", to_users, builder(stages.user, settings.snapshots))
+    from_users = op.stateful_batch("user_stage", to_users, builder(stages.user, settings.snapshots, metrics))
     labelled = _records(flow, "labelled", op.map("user_out", from_users, _value), sinks_out)
     to_corrector, requests = _split_decider("labelled", labelled, decide)
-    from_corrector = op.stateful_batch("label_stage", to_corrector, builder(stages.label, settings.snapshots))
+    from_corrector = op.stateful_batch(
+        "label_stage", to_corrector, builder(stages.label, settings.snapshots, metrics)
+    )
     labels = _records(flow, "corrected", op.map("corrector_out", from_corrector, _value), sinks_out)
     if decide:
         from_decider = op.stateful_batch(
             "decision_stage",
             op.merge("to_decider", rooms, requests, labels),
-            builder(stages.decision, settings.snapshots),
+            builder(stages.decision, settings.snapshots, metrics),
         )
         _records(flow, "decided", op.map("decider_out", from_decider, _value), sinks_out)
     for output in settings.outputs:
         stream = op.merge(f"all_{output.name}", *sinks_out[output.kind])
+        if metrics is not None:
+            stream = op.inspect(f"{output.name}_metrics", stream, partial(_wrote, metrics))
         _sink(output, stream, settings, sinks)
     return flow
 
 
 def _decode(
-    convert: Any, shards: int, lateness_ms: int, decisions: bool, progress: Progress | None, batch: list
+    convert: Any,
+    settings: FlowSettings,
+    progress: Progress | None,
+    metrics: FlowMetrics | None,
+    batch: list,
 ) -> list[tuple[str, Any]]:
     if convert is not None:
         batch = [convert(item) for item in batch]
-    items = decode_batch(batch, shards, lateness_ms, decisions)
-    if progress is not None:
-        marks = [p.watermark for key, p in items if not is_output(key) and p.watermark < END_OF_TIME]
-        progress.add(len(batch), max(marks) + lateness_ms if marks else None)
+    items = decode_batch(batch, settings.shards, settings.lateness_ms, settings.decisions)
+    if progress is not None or metrics is not None:
+        packets = [p for key, p in items if not is_output(key)]
+        marks = [p.watermark for p in packets if p.watermark < END_OF_TIME]
+        if progress is not None:
+            progress.add(len(batch), max(marks) + settings.lateness_ms if marks else None)
+        if metrics is not None:
+            events = [event for p in packets for event in p.events]
+            read = sum(record.control != END_OF_PARTITION for record in batch)
+            metrics.read(read, events, max(marks) if marks else None)
     return items
+
+
+def _wrote(metrics: FlowMetrics, _step: str, item: tuple[str, list[dict[str, Any]]]) -> None:
+    metrics.wrote(item[0], item[1])
 
 
 def _value(keyed: tuple[str, Any]) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flows.dataflow import build_flow
+from flows.metrics import FlowMetrics
 from flows.parquet_io import clear_outputs, write_missing_outputs
 from flows.settings import FlowSettings
 from giftlive.config import DEFAULT_PARTITIONS
@@ -37,11 +38,13 @@ def run_flow(
     source: Any = None,
     senders: int | None = None,
     sinks: dict[str, Any] | None = None,
+    metrics: FlowMetrics | None = None,
 ) -> float:
     """Run the flow to the end of its input (or until Ctrl-C with ``follow``); the wall seconds it took.
 
     ``recovery`` is a Bytewax recovery store (created when missing) to snapshot to and resume from;
-    ``source``/``senders``/``sinks`` replace the settings' edges (in-memory runs: tests, benchmarks)."""
+    ``source``/``senders``/``sinks`` replace the settings' edges (in-memory runs: tests, benchmarks);
+    ``metrics`` (flows/metrics.py, served by the caller) counts what the flow reads and writes."""
     from bytewax.run import cli_main
 
     recovery_config = _recovery_store(recovery, workers) if recovery is not None else None
@@ -56,7 +59,9 @@ def run_flow(
         clear_outputs(files)
     tune_gc()
     started = time.monotonic()
-    flow = build_flow(settings, source=source, senders=senders, sinks=sinks, progress=progress)
+    flow = build_flow(
+        settings, source=source, senders=senders, sinks=sinks, progress=progress, metrics=metrics
+    )
     cli_main(flow, workers_per_process=workers, recovery_config=recovery_config)
     elapsed = time.monotonic() - started
     if files is not None:

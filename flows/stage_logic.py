@@ -8,6 +8,7 @@ from typing import Any
 
 from bytewax.operators import StatefulBatchLogic
 
+from flows.metrics import FlowMetrics
 from flows.stages.protocol import Packet
 
 
@@ -19,9 +20,16 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
     per epoch on big state.
     """
 
-    def __init__(self, make_stage: Callable[[int], Any], resume: bytes | None, snapshots: bool) -> None:
+    def __init__(
+        self,
+        make_stage: Callable[[int], Any],
+        resume: bytes | None,
+        snapshots: bool,
+        metrics: FlowMetrics | None = None,
+    ) -> None:
         self._make = make_stage
         self._snapshots = snapshots
+        self._metrics = metrics
         if resume == _NO_SNAPSHOT:
             raise RuntimeError(
                 "the recovery store holds no stage state: it was written by a run with snapshots off "
@@ -32,7 +40,10 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
     def on_batch(self, values: list[Packet]) -> tuple[list[tuple[str, Any]], bool]:
         if self._stage is None:
             self._stage = self._make(values[0].receiver)
-        return self._stage.on_packets(values), StatefulBatchLogic.RETAIN
+        out = self._stage.on_packets(values)
+        if self._metrics is not None:
+            self._metrics.stage_sizes(self._stage.name, values[0].receiver, self._stage.sizes())
+        return out, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[list[tuple[str, Any]], bool]:
         if self._stage is None:
@@ -48,5 +59,7 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
 _NO_SNAPSHOT = b""
 
 
-def builder(make_stage: Callable[[int], Any], snapshots: bool = True) -> Callable[[bytes | None], StageLogic]:
-    return lambda resume: StageLogic(make_stage, resume, snapshots)
+def builder(
+    make_stage: Callable[[int], Any], snapshots: bool = True, metrics: FlowMetrics | None = None
+) -> Callable[[bytes | None], StageLogic]:
+    return lambda resume: StageLogic(make_stage, resume, snapshots, metrics)

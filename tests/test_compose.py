@@ -56,3 +56,16 @@ def test_the_topics_it_creates_are_the_events_topic_and_the_flows_outputs():
     loops = [m.group(1) for s in _scripts() for m in re.finditer(r"for t in ([^;]+); do", s)]
     assert len(loops) == 1
     assert set(loops[0].split()) == {EVENTS_TOPIC, *(output.topic for output in OUTPUTS)}
+
+
+def test_prometheus_scrapes_the_port_the_flow_serves_its_metrics_on():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    run = next(words for words in _giftlive_commands() if words[0] == "run")
+    port = run[run.index("--metrics-port") + 1]
+    volume = next(
+        v for v in services["prometheus"]["volumes"] if v.endswith("/etc/prometheus/prometheus.yml:ro")
+    )
+    config = yaml.safe_load((COMPOSE.parent / volume.split(":")[0]).read_text())
+    targets = [t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+    assert targets == [f"flow:{port}"]
+    assert f"127.0.0.1:{port}:{port}" in services["flow"]["ports"]

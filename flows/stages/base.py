@@ -28,6 +28,15 @@ class Stage:
         """Output items for the events released in order; a stage may add dead letters to ``dead``."""
         raise NotImplementedError
 
+    @property
+    def name(self) -> str:
+        """The stage's name in metrics."""
+        raise NotImplementedError
+
+    def sizes(self) -> dict[str, int]:
+        """Entries of state held (metrics): events waiting for the watermarks, and the stage's own."""
+        return {"pending_events": len(self.merge.pending)}
+
     def on_packets(self, packets: list[Packet] | None) -> list[tuple[str, Any]]:
         """Output items and ``(DEAD_LETTER, [records])``; ``None`` means end of input: release everything."""
         released, dead = merge_packets(self.merge, packets, self.where)

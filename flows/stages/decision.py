@@ -37,6 +37,16 @@ class DecisionStage(Stage):
         self.allocator = Allocator(config, value_model, scorer)
 
     @property
+    def name(self) -> str:
+        return "decision"
+
+    def sizes(self) -> dict[str, int]:
+        return super().sizes() | {
+            "live_rooms": len(self.allocator.rooms),
+            "users_capped": len(self.allocator.load.pairs),
+        }
+
+    @property
     def where(self) -> str:
         return "decision stage"
 

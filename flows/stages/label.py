@@ -59,6 +59,13 @@ class LabelStage(Stage):
         self.next_snapshot: int | None = None
 
     @property
+    def name(self) -> str:
+        return "label"
+
+    def sizes(self) -> dict[str, int]:
+        return super().sizes() | {"open_clicks": len(self.open_features)}
+
+    @property
     def where(self) -> str:
         return "label stage"
 

@@ -61,6 +61,13 @@ class StreamerStage(Stage):
         self.next_sweep = BEGINNING_OF_TIME
 
     @property
+    def name(self) -> str:
+        return "streamer"
+
+    def sizes(self) -> dict[str, int]:
+        return super().sizes() | {"streamers": len(self.book.streamers), "rooms": len(self.book.rooms)}
+
+    @property
     def where(self) -> str:
         return f"streamer shard {self.index}"
 

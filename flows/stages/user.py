@@ -88,6 +88,13 @@ class UserStage(Stage):
         self.next_sweep = BEGINNING_OF_TIME
 
     @property
+    def name(self) -> str:
+        return "user"
+
+    def sizes(self) -> dict[str, int]:
+        return super().sizes() | {"users": len(self.users.users), "label_windows": len(self.labels.windows)}
+
+    @property
     def where(self) -> str:
         return f"user shard {self.index}"
 
