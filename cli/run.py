@@ -123,7 +123,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--lateness", type=float, default=5, metavar="S", help="allowed disorder within a partition, s (5)"
     )
     model.add_argument("--shards", type=int, default=4, metavar="N", help="shards per keyed stage (4)")
-    model.add_argument("--workers", type=int, default=1, metavar="N", help="Bytewax worker threads (1)")
+    model.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="Bytewax worker threads per process (1)"
+    )
+    model.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the flow as N Bytewax processes on this host (1); --shards must be a multiple of "
+        "N x --workers",
+    )
+    model.add_argument(
+        "--process-id",
+        type=int,
+        metavar="I",
+        help="several hosts (broker mode): this host's process, 0..len(--addresses)-1; run the same command "
+        "with its own I on every host",
+    )
+    model.add_argument(
+        "--addresses",
+        metavar="H:P;H:P",
+        help="several hosts: every process's host:port for Bytewax's own traffic, in process-id order, the "
+        "same list on every host",
+    )
     model.add_argument(
         "--recovery",
         type=Path,
@@ -161,8 +184,13 @@ def _run(args: argparse.Namespace) -> int:
             "nothing to read: pass --events EVENTS.parquet (with --out DIR), or --bootstrap HOST:PORT / "
             "KAFKA_BOOTSTRAP to read the events topic"
         )
-    if args.workers < 1 or args.shards % args.workers:
-        raise UserError(f"--shards ({args.shards}) must be a multiple of --workers ({args.workers})")
+    cluster = _cluster(args, events is not None)
+    processes = cluster.size if cluster is not None else 1
+    if args.workers < 1 or args.shards % (args.workers * processes):
+        raise UserError(
+            f"--shards ({args.shards}) must be a multiple of the workers ({args.workers} per process x "
+            f"{processes} process(es))"
+        )
     window_ms = int(args.window * 1000)
     if args.observe is None:  # the default point, if it fits the window
         observe_ms = tuple(ms for ms in DEFAULT_OBSERVE_MS if ms < window_ms)
@@ -201,11 +229,18 @@ def _run(args: argparse.Namespace) -> int:
             "--recovery resumes a broker-mode run (topic outputs are at-least-once with deterministic ids), "
             "but Parquet files cannot be resumed: use it without --out/--events, or rerun from scratch"
         )
-    metrics = _serve_metrics(args.metrics_port, settings.decisions) if args.metrics_port is not None else None
+    metrics = None
+    if args.metrics_port is not None and (cluster is None or cluster.process_id is not None):
+        metrics = _serve_metrics(args.metrics_port, settings.decisions)
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
     elapsed = run_flow(
-        settings, workers=args.workers, recovery=args.recovery, progress=sys.stderr, metrics=metrics
+        settings,
+        workers=args.workers,
+        recovery=args.recovery,
+        progress=sys.stderr,
+        metrics=metrics,
+        cluster=cluster,
     )
     if args.out is not None:
         from evaluation.flow_outputs import summarise_outputs
@@ -216,6 +251,32 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(f"done in {elapsed:.1f}s", file=sys.stderr)
     return 0
+
+
+def _cluster(args: argparse.Namespace, embedded: bool):  # -> Cluster | None
+    from flows.cluster import Cluster
+
+    if args.processes < 1:
+        raise UserError(f"--processes {args.processes}: give 1 or more")
+    if (args.process_id is None) != (args.addresses is None):
+        raise UserError("--process-id and --addresses go together: this host's process and every process")
+    if args.process_id is not None:
+        if args.processes != 1:
+            raise UserError("--processes starts processes on this host; with --addresses give --process-id")
+        if embedded or args.out is not None:
+            raise UserError(
+                "--process-id/--addresses run the flow across hosts on a broker's topics: Parquet input and "
+                "output live on one host (use --processes N there)"
+            )
+        addresses = tuple(a.strip() for a in args.addresses.split(";") if a.strip())
+        if not 0 <= args.process_id < len(addresses):
+            raise UserError(f"--process-id {args.process_id}: give 0..{len(addresses) - 1} (one per address)")
+        return Cluster(addresses, args.process_id, sets_up=args.process_id == 0)
+    if args.processes == 1:
+        return None
+    if args.metrics_port is not None and not 1 <= args.metrics_port <= 65_535 - args.processes:
+        raise UserError(f"--metrics-port {args.metrics_port}: process i serves PORT + i; give a lower port")
+    return Cluster.on_this_host(args.processes, args.metrics_port)
 
 
 def _serve_metrics(port: int, decisions: bool):  # -> FlowMetrics

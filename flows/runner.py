@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from flows.cluster import Cluster
 from flows.dataflow import build_flow
 from flows.metrics import FlowMetrics
 from flows.parquet_io import clear_outputs, write_missing_outputs
@@ -39,30 +40,37 @@ def run_flow(
     senders: int | None = None,
     sinks: dict[str, Any] | None = None,
     metrics: FlowMetrics | None = None,
+    cluster: Cluster | None = None,
 ) -> float:
     """Run the flow to the end of its input (or until Ctrl-C with ``follow``); the wall seconds it took.
-
     ``recovery`` is a Bytewax recovery store (created when missing) to snapshot to and resume from;
     ``source``/``senders``/``sinks`` replace the settings' edges (in-memory runs: tests, benchmarks);
-    ``metrics`` (flows/metrics.py, served by the caller) counts what the flow reads and writes."""
+    ``metrics`` (flows/metrics.py, served by the caller) counts what the flow reads and writes;
+    ``cluster`` runs it as several Bytewax processes (flows/cluster.py)."""
     from bytewax.run import cli_main
 
-    recovery_config = _recovery_store(recovery, workers) if recovery is not None else None
-    if sinks is None and settings.bootstrap is not None and settings.events_path is None:
+    total_workers = workers * (cluster.size if cluster is not None else 1)
+    recovery_config = _recovery_store(recovery, total_workers) if recovery is not None else None
+    sets_up = cluster is None or cluster.sets_up  # one process creates the topics and the output files
+    if sets_up and sinks is None and settings.bootstrap is not None and settings.events_path is None:
         from replay.kafka_topics import check_reachable, ensure_topics
 
         check_reachable(settings.bootstrap)
         topics = [settings.topic(output) for output in settings.outputs]
         ensure_topics(settings.bootstrap, topics, DEFAULT_PARTITIONS)
-    files = settings.out_dir if sinks is None else None
+    files = settings.out_dir if sinks is None and sets_up else None
     if files is not None:
         clear_outputs(files)
     tune_gc()
     started = time.monotonic()
-    flow = build_flow(
-        settings, source=source, senders=senders, sinks=sinks, progress=progress, metrics=metrics
-    )
-    cli_main(flow, workers_per_process=workers, recovery_config=recovery_config)
+    if cluster is not None and cluster.process_id is None:  # start every process here and wait for them
+        cluster.run_local(settings, workers, recovery, progress is not None)
+    else:
+        flow = build_flow(
+            settings, source=source, senders=senders, sinks=sinks, progress=progress, metrics=metrics
+        )
+        where = {} if cluster is None else {"process_id": cluster.process_id, "addresses": cluster.addresses}
+        cli_main(flow, workers_per_process=workers, recovery_config=recovery_config, **where)
     elapsed = time.monotonic() - started
     if files is not None:
         write_missing_outputs(files)
