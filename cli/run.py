@@ -161,6 +161,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve Prometheus metrics at http://0.0.0.0:PORT/metrics while the flow runs (flows/metrics.py "
         "lists them: events, dead letters, outputs, event-time lag, state sizes, decision latency)",
     )
+    model.add_argument(
+        "--snapshot-every",
+        type=float,
+        metavar="S",
+        help="with --recovery: snapshot the state every S s of wall time (Bytewax's epoch; default 10); "
+        "a crash takes back at most this much work",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -184,6 +191,8 @@ def _run(args: argparse.Namespace) -> int:
             "nothing to read: pass --events EVENTS.parquet (with --out DIR), or --bootstrap HOST:PORT / "
             "KAFKA_BOOTSTRAP to read the events topic"
         )
+    if args.snapshot_every is not None and not args.snapshot_every > 0:
+        raise UserError(f"--snapshot-every {args.snapshot_every}: give seconds > 0")
     cluster = _cluster(args, events is not None)
     processes = cluster.size if cluster is not None else 1
     if args.workers < 1 or args.shards % (args.workers * processes):
@@ -241,6 +250,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=sys.stderr,
         metrics=metrics,
         cluster=cluster,
+        snapshot_every_s=args.snapshot_every,
     )
     if args.out is not None:
         from evaluation.flow_outputs import summarise_outputs

@@ -35,14 +35,28 @@ class Cluster:
         """``processes`` processes on free local ports."""
         return cls(tuple(f"127.0.0.1:{_free_port()}" for _ in range(processes)), metrics_port=metrics_port)
 
-    def run_local(self, settings: FlowSettings, workers: int, recovery: Path | None, progress: bool) -> None:
+    def run_local(
+        self,
+        settings: FlowSettings,
+        workers: int,
+        recovery: Path | None,
+        progress: bool,
+        snapshot_every_s: float | None = None,
+    ) -> None:
         """Start every process (spawned: a fresh interpreter each) and wait for all; when one fails, stop
         the others and say which failed."""
         context = multiprocessing.get_context("spawn")
         processes = [
             context.Process(
                 target=_process_main,
-                args=(settings, workers, recovery, replace(self, process_id=i, sets_up=False), progress),
+                args=(
+                    settings,
+                    workers,
+                    recovery,
+                    replace(self, process_id=i, sets_up=False),
+                    progress,
+                    snapshot_every_s,
+                ),
                 name=f"giftlive-process-{i}",
             )
             for i in range(self.size)
@@ -80,7 +94,12 @@ def _wait(processes: list[multiprocessing.Process]) -> tuple[int, int] | None:
 
 
 def _process_main(
-    settings: FlowSettings, workers: int, recovery: Path | None, cluster: Cluster, progress: bool
+    settings: FlowSettings,
+    workers: int,
+    recovery: Path | None,
+    cluster: Cluster,
+    progress: bool,
+    snapshot_every_s: float | None,
 ) -> None:
     from flows.metrics import FlowMetrics
     from flows.runner import run_flow
@@ -98,6 +117,7 @@ def _process_main(
             progress=sys.stderr if progress else None,
             metrics=metrics,
             cluster=cluster,
+            snapshot_every_s=snapshot_every_s,
         )
     except UserError as exc:
         print(f"giftlive run (process {cluster.process_id}): {exc}", file=sys.stderr)

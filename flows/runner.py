@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,12 +42,14 @@ def run_flow(
     sinks: dict[str, Any] | None = None,
     metrics: FlowMetrics | None = None,
     cluster: Cluster | None = None,
+    snapshot_every_s: float | None = None,
 ) -> float:
     """Run the flow to the end of its input (or until Ctrl-C with ``follow``); the wall seconds it took.
     ``recovery`` is a Bytewax recovery store (created when missing) to snapshot to and resume from;
     ``source``/``senders``/``sinks`` replace the settings' edges (in-memory runs: tests, benchmarks);
     ``metrics`` (flows/metrics.py, served by the caller) counts what the flow reads and writes;
-    ``cluster`` runs it as several Bytewax processes (flows/cluster.py)."""
+    ``cluster`` runs it as several Bytewax processes (flows/cluster.py); ``snapshot_every_s`` is Bytewax's
+    epoch interval (default 10 s): how much work a crash can take back with ``recovery``."""
     from bytewax.run import cli_main
 
     total_workers = workers * (cluster.size if cluster is not None else 1)
@@ -64,12 +67,16 @@ def run_flow(
     tune_gc()
     started = time.monotonic()
     if cluster is not None and cluster.process_id is None:  # start every process here and wait for them
-        cluster.run_local(settings, workers, recovery, progress is not None)
+        cluster.run_local(settings, workers, recovery, progress is not None, snapshot_every_s)
     else:
         flow = build_flow(
             settings, source=source, senders=senders, sinks=sinks, progress=progress, metrics=metrics
         )
-        where = {} if cluster is None else {"process_id": cluster.process_id, "addresses": cluster.addresses}
+        where: dict[str, Any] = {}
+        if cluster is not None:
+            where = {"process_id": cluster.process_id, "addresses": cluster.addresses}
+        if snapshot_every_s is not None:
+            where["epoch_interval"] = timedelta(seconds=snapshot_every_s)
         cli_main(flow, workers_per_process=workers, recovery_config=recovery_config, **where)
     elapsed = time.monotonic() - started
     if files is not None:
