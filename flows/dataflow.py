@@ -24,8 +24,8 @@ from flows.outputs import OUTPUT_BY_KIND, Output
 from flows.parquet_io import ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
-from flows.stage_logic import builder
-from flows.stages.decode import RawRecord, decode_batch
+from flows.stage_logic import builder, decode_builder
+from flows.stages.decode import PartitionClock, RawRecord, decode_batch
 from flows.stages.factory import StageFactory
 from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
@@ -62,12 +62,15 @@ def build_flow(
     if senders is None:
         raise ValueError("a custom source needs its number of senders (partitions)")
     raw = op.input("events", flow, source)
-    convert = raw_from_kafka if from_kafka else None
+    if from_kafka:
+        raw = op.map("from_kafka", raw, raw_from_kafka)
     reporter = Progress(progress, total) if progress is not None else None
-    decoded = op.flat_map_batch(
-        "decode",
-        raw,
-        partial(_decode, convert, settings.shards, settings.lateness_ms, settings.decisions, reporter),
+    decode = partial(_decode, settings.shards, settings.lateness_ms, settings.decisions, reporter)
+    by_partition = op.key_on("partition", raw, _partition_key)
+    decoded = op.map(
+        "decode_out",
+        op.stateful_batch("decode", by_partition, decode_builder(decode, settings.snapshots)),
+        _value,
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
     decide = settings.decisions
@@ -95,12 +98,19 @@ def build_flow(
     return flow
 
 
+def _partition_key(record: RawRecord) -> str:
+    return str(record.partition)
+
+
 def _decode(
-    convert: Any, shards: int, lateness_ms: int, decisions: bool, progress: Progress | None, batch: list
+    shards: int,
+    lateness_ms: int,
+    decisions: bool,
+    progress: Progress | None,
+    batch: list[RawRecord],
+    clocks: dict[int, PartitionClock],
 ) -> list[tuple[str, Any]]:
-    if convert is not None:
-        batch = [convert(item) for item in batch]
-    items = decode_batch(batch, shards, lateness_ms, decisions)
+    items = decode_batch(batch, shards, lateness_ms, decisions, clocks)
     if progress is not None:
         marks = [p.watermark for key, p in items if not is_output(key) and p.watermark < END_OF_TIME]
         progress.add(len(batch), max(marks) + lateness_ms if marks else None)
