@@ -20,10 +20,19 @@ from giftlive.compact_state import CompactState
 from giftlive.events import END_OF_PARTITION, MAX_AHEAD_MS, EventType, InvalidEvent, decode
 from giftlive.stream_time import END_OF_TIME
 
-# Types the downstream stages use; likes and comments are valid but not used yet. Impressions are only
+# Types the downstream stages get. Likes and comments are not used yet but go as far as the streamer stage,
+# whose merge dead-letters their late and repeated copies (nothing is dropped silently). Impressions are only
 # allocation requests: a flow without decisions does not forward them.
 _FOR_FEATURES = frozenset(
-    {EventType.ROOM_START, EventType.ROOM_END, EventType.CLICK, EventType.GIFT, EventType.DWELL}
+    {
+        EventType.ROOM_START,
+        EventType.ROOM_END,
+        EventType.CLICK,
+        EventType.LIKE,
+        EventType.COMMENT,
+        EventType.GIFT,
+        EventType.DWELL,
+    }
 )
 _FOR_DECISIONS = _FOR_FEATURES | {EventType.IMPRESSION}
 # The FUTURE_RUN-th event in a row beyond MAX_AHEAD_MS of its partition's clock (none beyond the wall clock)

@@ -271,3 +271,17 @@ def test_a_timestamp_in_seconds_is_rejected_as_implausible():
     assert sorted(out.training_by_click()) == ["c1", "c3"]
     (dead,) = out.dead
     assert dead["reason"].startswith("ts_implausible:")
+
+
+def test_replayed_copies_of_likes_and_comments_are_dead_lettered_too():
+    """Likes and comments feed no feature yet; their copies were dropped without a dead letter."""
+    room_of = dict(user_id=3, streamer_id=7, live_id=1)
+    events = [
+        click(1, 3, 7, 1, T0),
+        dict(id="l1", type="like", ts=T0 + 500, **room_of),
+        dict(id="m1", type="comment", ts=T0 + 600, **room_of),
+    ]
+    out = run_flow(events + events[1:] + [click(2, 3, 7, 1, T0 + 2000)], lateness_ms=10_000)
+    assert sorted(out.training_by_click()) == ["c1", "c2"]
+    assert sorted(orjson.loads(d["raw"])["id"] for d in out.dead) == ["l1", "m1"]
+    assert all(d["reason"].startswith("duplicate:") for d in out.dead)
