@@ -55,6 +55,7 @@ def build_flow(
                 [settings.bootstrap],
                 [settings.events_topic],
                 tail=settings.follow,
+                add_config=_NO_AUTO_CREATE,
                 batch_size=settings.batch_size,
                 raise_on_errors=False,
             )
@@ -152,7 +153,8 @@ def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[st
         op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
     if settings.bootstrap is not None and settings.events_path is None:
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
-        op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], settings.topic(output)))
+        sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=_NO_AUTO_CREATE)
+        op.output(f"{name}_kafka", messages, sink)
 
 
 def _messages(output: Output, item: tuple[str, list[dict[str, Any]]]) -> list[Any]:
@@ -160,6 +162,9 @@ def _messages(output: Output, item: tuple[str, list[dict[str, Any]]]) -> list[An
 
 
 # --- the Kafka edges (broker mode) ---------------------------------------------------------------------
+
+# Topics are created explicitly (giftlive replay, the runner); a client must never create one by naming it.
+_NO_AUTO_CREATE = {"allow.auto.create.topics": "false"}
 
 
 def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
