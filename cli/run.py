@@ -173,17 +173,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from flows.outputs import output_files
+    from flows.parquet_io import make_output_folder
     from flows.runner import run_flow
     from flows.settings import FlowSettings, parse_observe, policy_config
     from labels.label_book import DEFAULT_OBSERVE_MS, point_name
     from replay.event_log import resolve_event_log
 
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UserError(f"--out {args.out} is a file; give a folder for the output files")
     if args.events is not None and args.bootstrap is not None:
         raise UserError(
             "--events reads a Parquet event log and --bootstrap a broker's events topic: give one of them"
         )
+    if args.out is not None:
+        make_output_folder(args.out)
     events = resolve_event_log(args.events) if args.events is not None else None
     bootstrap = None if events is not None else (args.bootstrap or bootstrap_from_env())
     if events is None and bootstrap is None:

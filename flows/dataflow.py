@@ -25,8 +25,8 @@ from flows.outputs import OUTPUT_BY_KIND, Output
 from flows.parquet_io import ParquetEventSource, ParquetSink
 from flows.progress import Progress
 from flows.settings import FlowSettings
-from flows.stage_logic import builder
-from flows.stages.decode import RawRecord, decode_batch
+from flows.stage_logic import builder, decode_builder
+from flows.stages.decode import PartitionClock, RawRecord, decode_batch
 from flows.stages.factory import StageFactory
 from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
@@ -57,6 +57,7 @@ def build_flow(
                 [settings.bootstrap],
                 [settings.events_topic],
                 tail=settings.follow,
+                add_config=_NO_AUTO_CREATE,
                 batch_size=settings.batch_size,
                 raise_on_errors=False,
             )
@@ -64,12 +65,15 @@ def build_flow(
     if senders is None:
         raise ValueError("a custom source needs its number of senders (partitions)")
     raw = op.input("events", flow, source)
-    convert = raw_from_kafka if from_kafka else None
+    if from_kafka:
+        raw = op.map("from_kafka", raw, raw_from_kafka)
     reporter = Progress(progress, total) if progress is not None else None
-    decoded = op.flat_map_batch(
-        "decode",
-        raw,
-        partial(_decode, convert, settings, reporter, metrics),
+    decode = partial(_decode, settings, reporter, metrics)
+    by_partition = op.key_on("partition", raw, _partition_key)
+    decoded = op.map(
+        "decode_out",
+        op.stateful_batch("decode", by_partition, decode_builder(decode, settings.snapshots)),
+        _value,
     )
     to_streamers = _records(flow, "decoded", decoded, sinks_out := {})
     decide = settings.decisions
@@ -101,16 +105,18 @@ def build_flow(
     return flow
 
 
+def _partition_key(record: RawRecord) -> str:
+    return str(record.partition)
+
+
 def _decode(
-    convert: Any,
     settings: FlowSettings,
     progress: Progress | None,
     metrics: FlowMetrics | None,
-    batch: list,
+    batch: list[RawRecord],
+    clocks: dict[int, PartitionClock],
 ) -> list[tuple[str, Any]]:
-    if convert is not None:
-        batch = [convert(item) for item in batch]
-    items = decode_batch(batch, settings.shards, settings.lateness_ms, settings.decisions)
+    items = decode_batch(batch, settings.shards, settings.lateness_ms, settings.decisions, clocks)
     if progress is not None or metrics is not None:
         packets = [p for key, p in items if not is_output(key)]
         marks = [p.watermark for p in packets if p.watermark < END_OF_TIME]
@@ -162,7 +168,8 @@ def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[st
         op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
     if settings.bootstrap is not None and settings.events_path is None:
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
-        op.output(f"{name}_kafka", messages, KafkaSink([settings.bootstrap], settings.topic(output)))
+        sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=_NO_AUTO_CREATE)
+        op.output(f"{name}_kafka", messages, sink)
 
 
 def _messages(output: Output, item: tuple[str, list[dict[str, Any]]]) -> list[Any]:
@@ -170,6 +177,9 @@ def _messages(output: Output, item: tuple[str, list[dict[str, Any]]]) -> list[An
 
 
 # --- the Kafka edges (broker mode) ---------------------------------------------------------------------
+
+# Topics are created explicitly (giftlive replay, the runner); a client must never create one by naming it.
+_NO_AUTO_CREATE = {"allow.auto.create.topics": "false"}
 
 
 def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:

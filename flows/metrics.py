@@ -4,7 +4,7 @@ Like Progress, it lives beside the dataflow, one per process and shared by its w
 stages' state: the dataflow's glue (flows/dataflow.py, flows/stage_logic.py) reports to it. Names:
 
     giftlive_records_consumed_total           records read from the source, valid or not
-    giftlive_events_total{type}               valid events handed to the stages, by type (not likes, comments)
+    giftlive_events_total{type}               valid events handed to the stages, by type
     giftlive_dead_letters_total{reason}       dead letters, by the reason's first word (late, duplicate, ...)
     giftlive_outputs_total{kind}              records written, by output (decisions, labels, training, ...)
     giftlive_decisions_total                  decisions written (decisions/s: rate(...[1m]))

@@ -23,7 +23,8 @@ DEADLETTER_SCHEMA = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("key", pa.binary()),
-        pa.field("raw", pa.binary()),
+        pa.field("raw", pa.binary()),  # the first DEAD_LETTER_RAW_BYTES of the value
+        pa.field("raw_size", pa.int64()),  # the value's size as it came
     ]
 )
 
@@ -41,14 +42,18 @@ class Output:
     description: str = ""
 
     def value(self, record: dict[str, Any]) -> bytes | None:
-        """The Kafka value: the record as JSON; a dead letter carries its raw bytes as they came."""
+        """The Kafka value: the record as JSON; a dead letter carries its raw bytes as they came (cut short
+        beyond flows.stages.protocol.DEAD_LETTER_RAW_BYTES)."""
         return record["raw"] if self.kind == DEAD_LETTER else orjson.dumps(record)
 
     def headers(self, record: dict[str, Any]) -> list[tuple[str, bytes]]:
-        """A dead letter's reason and origin ride in headers; other records have none."""
+        """A dead letter's reason, origin and original size ride in headers; other records have none."""
         if self.kind != DEAD_LETTER:
             return []
-        return [("reason", record["reason"].encode()), ("source", record["source"].encode())]
+        headers = [("reason", record["reason"].encode()), ("source", record["source"].encode())]
+        if record["raw_size"] is not None:
+            headers.append(("raw-size", str(record["raw_size"]).encode()))
+        return headers
 
 
 def _field(name: str) -> Callable[[dict[str, Any]], bytes]:
@@ -109,7 +114,8 @@ OUTPUTS: tuple[Output, ...] = (
         DEADLETTER_SCHEMA,
         lambda record: record["key"],
         None,  # a dead letter has no id of its own
-        description="every record that failed the schema (or came too late), with reason and raw bytes",
+        description="every record that failed the schema (or came too late), with reason and raw bytes "
+        "(the first 64 KiB, and the original size)",
     ),
 )
 OUTPUT_BY_KIND = {output.kind: output for output in OUTPUTS}

@@ -13,6 +13,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
 from flows.outputs import OUTPUTS
 from flows.stages.decode import RawRecord
+from giftlive.errors import UserError
 from giftlive.events import COLUMNS, END_OF_PARTITION, encode, kafka_key
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log
@@ -125,6 +126,17 @@ class ParquetSink(FixedPartitionedSink[list[dict[str, Any]], None]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: None) -> _FilePartition:
         return _FilePartition(self._path, self._schema, self._rows_per_group)
+
+
+def make_output_folder(out_dir: Path) -> None:
+    """Create the output folder before the run starts, or say in one line why it cannot be."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file; give a folder for the output files")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror
+        raise UserError(f"--out {out_dir}: cannot create the folder ({reason}); choose another") from None
 
 
 def clear_outputs(out_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""Bytewax glue for a stage object: build it on the first packet, feed it batches, snapshot it pickled."""
+"""Bytewax glue for a stage object (build it on the first packet, feed it batches, snapshot it pickled) and
+for decode's per-partition clocks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from bytewax.operators import StatefulBatchLogic
 
 from flows.metrics import FlowMetrics
+from flows.stages.decode import PartitionClock, RawRecord
 from flows.stages.protocol import Packet
 
 
@@ -30,12 +32,7 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
         self._make = make_stage
         self._snapshots = snapshots
         self._metrics = metrics
-        if resume == _NO_SNAPSHOT:
-            raise RuntimeError(
-                "the recovery store holds no stage state: it was written by a run with snapshots off "
-                "(GIFTLIVE_SNAPSHOTS=0); start from an empty recovery directory"
-            )
-        self._stage = pickle.loads(resume) if resume is not None else None
+        self._stage = _restore(resume)
 
     def on_batch(self, values: list[Packet]) -> tuple[list[tuple[str, Any]], bool]:
         if self._stage is None:
@@ -56,10 +53,43 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
         return pickle.dumps(self._stage, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class DecodeLogic(StatefulBatchLogic[RawRecord, tuple[str, Any], bytes]):
+    """Decodes one input partition's records (the key is the partition), keeping its PartitionClock across
+    batches and a resume, so whether an event is late or in the future depends on the partition's order."""
+
+    def __init__(self, decode: Callable[..., list], resume: bytes | None, snapshots: bool) -> None:
+        self._decode = decode  # decode(records, clocks) -> items
+        self._snapshots = snapshots
+        self._clocks: dict[int, PartitionClock] = _restore(resume) or {}
+
+    def on_batch(self, values: list[RawRecord]) -> tuple[list[tuple[str, Any]], bool]:
+        return self._decode(values, self._clocks), StatefulBatchLogic.RETAIN
+
+    def snapshot(self) -> bytes:
+        if not self._snapshots:
+            return _NO_SNAPSHOT
+        return pickle.dumps(self._clocks, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 _NO_SNAPSHOT = b""
+
+
+def _restore(resume: bytes | None) -> Any:
+    if resume == _NO_SNAPSHOT:
+        raise RuntimeError(
+            "the recovery store holds no stage state: it was written by a run with snapshots off "
+            "(GIFTLIVE_SNAPSHOTS=0); start from an empty recovery directory"
+        )
+    return pickle.loads(resume) if resume is not None else None
 
 
 def builder(
     make_stage: Callable[[int], Any], snapshots: bool = True, metrics: FlowMetrics | None = None
 ) -> Callable[[bytes | None], StageLogic]:
     return lambda resume: StageLogic(make_stage, resume, snapshots, metrics)
+
+
+def decode_builder(
+    decode: Callable[..., list], snapshots: bool = True
+) -> Callable[[bytes | None], DecodeLogic]:
+    return lambda resume: DecodeLogic(decode, resume, snapshots)

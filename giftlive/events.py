@@ -124,7 +124,13 @@ class InvalidEvent(ValueError):
     """A record that does not satisfy the event schema; the message says which field and why."""
 
 
-MAX_TS_MS = 4_102_444_800_000  # 2100-01-01: later is a unit mistake (µs, ns), not an event time
+# Plausible event time. Before MIN_TS_MS (2015-01-01) a timestamp is a unit mistake (seconds read as ms);
+# from MAX_TS_MS (2100-01-01) on it is one too (µs, ns). Both are rejected with reason ``ts_implausible``.
+MIN_TS_MS = 1_420_070_400_000
+MAX_TS_MS = 4_102_444_800_000
+# An event more than this ahead of its partition's newest accepted event (or of the wall clock) is rejected
+# with reason ``future``: accepted, it would move its partition's event time and make every later event late.
+MAX_AHEAD_MS = 86_400_000  # 1 day
 # A gift interaction's total price beyond this is a broken record, not a gift: KuaiLive's largest is 56,246
 # coins; the converter and the flow both reject it (a 1e100 amount once crashed the posteriors' arithmetic).
 MAX_AMOUNT = 1_000_000.0
@@ -176,9 +182,14 @@ def _validated_in_place(record: dict[str, Any]) -> dict[str, Any]:
         raise InvalidEvent(f"unknown event type {_show(kind_name)}; expected one of {sorted(TYPE_BY_NAME)}")
     ts, streamer, live = record.get("ts"), record.get("streamer_id"), record.get("live_id")
     if not (type(ts) is int and type(streamer) is int and type(live) is int) or not (
-        0 <= ts < MAX_TS_MS and 0 <= streamer < _INT64 and 0 <= live < _INT64
+        MIN_TS_MS <= ts < MAX_TS_MS and 0 <= streamer < _INT64 and 0 <= live < _INT64
     ):
-        _require_int(record, "ts", MAX_TS_MS)
+        if type(ts) is not int:
+            raise InvalidEvent(f"field 'ts' must be an integer, got {_show(ts)}")
+        if not MIN_TS_MS <= ts < MAX_TS_MS:
+            raise InvalidEvent(
+                f"ts_implausible: field 'ts' must be epoch milliseconds in [2015-01-01, 2100-01-01), got {ts}"
+            )
         _require_int(record, "streamer_id")
         _require_int(record, "live_id")
     if kind in USER_EVENT_TYPES:

@@ -13,6 +13,7 @@ lines are not rows), stable across chunk sizes.
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from giftlive.errors import UserError
-from giftlive.events import MAX_AMOUNT
+from giftlive.events import MAX_AHEAD_MS, MAX_AMOUNT, MAX_TS_MS, MIN_TS_MS
 
 Kind = Literal["int", "float", "str"]
 ARROW_TYPE: dict[Kind, pa.DataType] = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}
-# Beyond 9999-12-31 a millisecond timestamp is corrupt; the bound also keeps ts * 8 + type inside int64.
+# Beyond 9999-12-31 a watch time is corrupt; the bound also keeps the leave time inside int64.
 MAX_TIMESTAMP_MS = 253_402_300_799_999
+_EVENT_TIME_COLUMNS = ("timestamp", "start_timestamp", "end_timestamp")
 _INT_RE = r"^-?\d{1,18}$"
 _FLOAT_RE = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
@@ -92,7 +94,6 @@ FILE_SPECS: dict[str, FileSpec] = {
 }
 # Profile snapshots: optional, not part of the event log (they leak the future), only reported as present.
 PROFILE_FILES = ("user.csv", "streamer.csv")
-_TIMESTAMP_COLUMNS = {"timestamp", "start_timestamp", "end_timestamp", "watch_live_time"}
 
 REJECT_SCHEMA = pa.schema(
     [("file", pa.string()), ("row", pa.int64()), ("reason", pa.string()), ("raw", pa.string())]
@@ -263,8 +264,23 @@ def _validate(lines: pa.Array, header: list[str], spec: FileSpec, first_row: int
     numeric |= {n_: a.to_numpy(zero_copy_only=False) for n_, a in columns.items() if a.type == pa.float64()}
     for name, label in spec.nonnegative:
         _mark_values(reasons, rows, numeric[name] < 0, label)
-    for name in _TIMESTAMP_COLUMNS & numeric.keys():
-        _mark_values(reasons, rows, numeric[name] > MAX_TIMESTAMP_MS, f"{name} out of range")
+    if "watch_live_time" in numeric:
+        _mark_values(
+            reasons, rows, numeric["watch_live_time"] > MAX_TIMESTAMP_MS, "watch_live_time out of range"
+        )
+    # the flow's bounds (giftlive/events.py): before 2015 is seconds read as ms, from 2100 on a unit mistake,
+    # more than a day after the wall clock an event that has not happened yet
+    horizon = int(time.time() * 1000) + MAX_AHEAD_MS
+    for name in (c for c in _EVENT_TIME_COLUMNS if c in numeric):
+        ts = numeric[name]
+        _mark_values(reasons, rows, ts < MIN_TS_MS, f"ts_implausible: {name} before 2015-01-01")
+        _mark_values(reasons, rows, ts >= MAX_TS_MS, f"ts_implausible: {name} from 2100 on")
+        _mark_values(reasons, rows, ts > horizon, f"future: {name} more than a day after now")
+    if "watch_live_time" in numeric:
+        leave = numeric["timestamp"] + numeric["watch_live_time"]
+        _mark_values(
+            reasons, rows, leave > min(horizon, MAX_TS_MS - 1), "future: timestamp + watch_live_time"
+        )
     if "gift_price" in numeric:
         _mark_values(
             reasons, rows, numeric["gift_price"] > MAX_AMOUNT, f"gift_price beyond {MAX_AMOUNT:,.0f}"

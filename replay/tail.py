@@ -24,7 +24,6 @@ from replay.kafka_topics import check_reachable
 
 _EVENT_FIELDS = ("user_id", "streamer_id", "live_id")
 _SHORT = {"user_id": "user", "streamer_id": "streamer", "live_id": "live"}
-_TOPIC_WAIT_NOTICE_S = 1.0
 
 
 def _iso(ts: Any) -> str:
@@ -117,8 +116,8 @@ def tail(
 ) -> int:
     """Print records of ``topic`` until ``limit`` records, ``timeout_s`` idle seconds, or Ctrl-C.
 
-    Waits for the topic to appear if it does not exist yet (the flow creates its outputs lazily).
-    Returns the number of records printed. ``out`` defaults to the current ``sys.stdout``.
+    A topic that does not exist is a UserError. Returns the number of records printed. ``out`` defaults to
+    the current ``sys.stdout``.
     """
     out = sys.stdout if out is None else out
     check_reachable(bootstrap, timeout_s=10.0)
@@ -129,15 +128,14 @@ def tail(
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "fetch.wait.max.ms": 50,
+            "allow.auto.create.topics": False,
             "log_level": 3,
         }
     )
     printed = 0
     idle_since = time.monotonic()
     try:
-        partitions = _wait_for_partitions(consumer, topic, bootstrap, idle_since, timeout_s)
-        if partitions is None:
-            return 0
+        partitions = _partitions(consumer, topic, bootstrap)
         if from_beginning:
             consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
             not_before: dict[int, int] = {}
@@ -191,19 +189,13 @@ def _assign_from_now(consumer: Consumer, topic: str, partitions: list[int]) -> d
     return {p: now_ms for p in partitions}
 
 
-def _wait_for_partitions(
-    consumer: Consumer, topic: str, bootstrap: str, since: float, timeout_s: float | None
-) -> list[int] | None:
-    """Partition ids of ``topic``, waiting for it to be created; None if the idle timeout passes first."""
-    told = False
-    while True:
-        meta = consumer.list_topics(timeout=10).topics.get(topic)  # naming it could auto-create it
-        if meta is not None and meta.error is None and meta.partitions:
-            return sorted(meta.partitions)
-        if timeout_s is not None and time.monotonic() - since >= timeout_s:
-            print(f"tail: topic {topic!r} does not exist at {bootstrap}", file=sys.stderr)
-            return None
-        if not told and time.monotonic() - since >= _TOPIC_WAIT_NOTICE_S:
-            print(f"tail: waiting for topic {topic!r} to be created at {bootstrap} ...", file=sys.stderr)
-            told = True
-        time.sleep(0.5)
+def _partitions(consumer: Consumer, topic: str, bootstrap: str) -> list[int]:
+    """Partition ids of ``topic``; UserError if it does not exist (every topic is created explicitly, so a
+    missing one is a wrong name or a step not run yet, not something to wait for)."""
+    meta = consumer.list_topics(timeout=10).topics.get(topic)  # all topics: naming one could auto-create it
+    if meta is None or meta.error is not None or not meta.partitions:
+        raise UserError(
+            f"topic {topic!r} does not exist at {bootstrap}; check the name, or create it: `giftlive replay` "
+            "creates the events topic, `giftlive run --bootstrap` the output topics"
+        )
+    return sorted(meta.partitions)

@@ -30,6 +30,7 @@ def read_topic(
             "enable.auto.commit": False,
             "enable.partition.eof": True,
             "fetch.wait.max.ms": 20,
+            "allow.auto.create.topics": False,
             "log_level": 3,
         }
     )

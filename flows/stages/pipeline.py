@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.settings import FlowSettings
-from flows.stages.decode import RawRecord, decode_batch, forwarded_types, to_streamer_shards
+from flows.stages.decode import PartitionClock, RawRecord, decode_batch, forwarded_types, to_streamer_shards
 from flows.stages.factory import StageFactory
 from flows.stages.protocol import (
     DEAD_LETTER,
@@ -45,6 +45,7 @@ class StagePipeline:
         self.shards, self.lateness_ms, self.decisions = n, settings.lateness_ms, decide
         self.forwarded = forwarded_types(decide or impressions)
         self.on_output = on_output
+        self.clocks: dict[int, PartitionClock] = {}  # decode's state: each partition's newest event time
         self.keyed: dict[str, Any] = {}
         stages = StageFactory(settings, senders)
         for i in range(n):
@@ -82,7 +83,7 @@ class StagePipeline:
 
     def feed(self, batch: list[RawRecord]) -> None:
         """One batch of raw records, as the dataflow's source would hand it."""
-        self._run(decode_batch(batch, self.shards, self.lateness_ms, self.decisions))
+        self._run(decode_batch(batch, self.shards, self.lateness_ms, self.decisions, self.clocks))
 
     def feed_events(self, events: list[dict[str, Any]], watermark: int, partition: int = 0) -> None:
         """Events already decoded (valid, in time order within ``partition``), with the partition's promise

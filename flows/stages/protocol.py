@@ -84,9 +84,21 @@ class Packet(NamedTuple):
     events: list[dict[str, Any]]
 
 
+# A dead letter keeps at most this much of a record's value (and key): a Kafka producer refuses messages
+# over 1,000,000 bytes by default, and a dead letter that cannot be written would stop the flow at every
+# restart. ``raw_size`` and ``source`` (partition and offset) say how big it was and where to find it whole.
+DEAD_LETTER_RAW_BYTES = 65_536
+
+
 def dead_letter(reason: str, raw: bytes | None, source: str, key: bytes | None = None) -> dict[str, Any]:
-    """A dead-letter record: why, where, and the raw bytes as they came."""
-    return {"reason": reason, "source": source, "key": key, "raw": raw}
+    """A dead-letter record: why, where, and the raw bytes as they came, cut to DEAD_LETTER_RAW_BYTES."""
+    return {
+        "reason": reason,
+        "source": source,
+        "key": key if key is None else key[:DEAD_LETTER_RAW_BYTES],
+        "raw": raw if raw is None else raw[:DEAD_LETTER_RAW_BYTES],
+        "raw_size": None if raw is None else len(raw),
+    }
 
 
 def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:

@@ -91,6 +91,8 @@ class StreamerStage(Stage):
                     book.apply_room_event(event)
                     rooms.append(event)
                     continue
+                if kind is EventType.LIKE or kind is EventType.COMMENT:
+                    continue  # unused: they came this far for the merge's late and duplicate checks
                 if kind is EventType.CLICK:
                     streamer, room = book.features(event["streamer_id"], event["live_id"], event["ts"])
                     event["streamer_features"] = streamer + room

@@ -1,19 +1,24 @@
-"""CLI misuse gives one clear line and exit 2, never a traceback."""
+"""CLI misuse gives one clear line on stderr and exit 2, never a traceback: run as a user runs it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from cli.main import main
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["broker", "--port", "99999"], "--port 99999: a TCP port is 1-65535"),
-        (["run", "--events", "E.parquet", "--bootstrap", "127.0.0.1:1", "--out", "o"], "give one of them"),
+        (["run", "--events", "{events}", "--bootstrap", "127.0.0.1:1", "--out", "{out}"], "give one of them"),
         (["run", "--events", "{events}", "--out", "{out}", "--policy-seed", "-1"], "the seed must be >= 0"),
         (["run", "--events", "{events}", "--out", "{events}"], "is a file; give a folder"),
+        (["run", "--events", "{events}", "--out", "/dev/null/x"], "cannot create the folder"),
         (
             ["data", "synth", "--out", "/dev/null/x", "--users", "5", "--streamers", "9", "--days", "1"],
             "cannot create the directory",
@@ -24,7 +29,7 @@ from cli.main import main
         ),
     ],
 )
-def test_misuse_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
+def test_misuse_is_one_line_and_exit_2(argv: list[str], message: str, tmp_path: Path) -> None:
     from tests.fake_events import write_fake_event_log
 
     events = tmp_path / "events.parquet"
@@ -33,6 +38,9 @@ def test_misuse_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     world.mkdir()
     (world / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n1,2,3,4,5\n")
     argv = [a.format(events=events, out=tmp_path / "out", world=world) for a in argv]
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and message in err
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", *argv], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert len(lines) == 1 and message in lines[0], done.stderr

@@ -24,6 +24,7 @@ from confluent_kafka import Producer
 from allocator.named import DEFAULT_POLICY, NAMED_POLICIES
 from flows.dataflow import build_flow
 from flows.settings import FlowSettings
+from flows.stages.protocol import DEAD_LETTER_RAW_BYTES
 from giftlive.events import EventType, encode, kafka_key
 from replay.kafka_topics import ensure_topics
 from replay.producer import END_MARKER_HEADERS, replay_events
@@ -321,3 +322,35 @@ def test_bad_records_go_to_the_dead_letter_topic_and_good_ones_still_flow(
     files = tmp_path / "flow"
     assert sorted(pq.read_table(files / "deadletter.parquet").column("raw").to_pylist()) == sorted(bad)
     assert sorted(pq.read_table(files / "training.parquet").column("click_id").to_pylist()) == ["c1", "c2"]
+
+
+def test_a_record_too_big_to_forward_is_dead_lettered_cut_short_not_a_crash(
+    kafka_bootstrap: str, topic_name, tmp_path: Path
+) -> None:
+    """A 1 MiB record on the events topic once crash-looped the flow: its dead letter carried the raw bytes
+    and the sink's producer refuses messages over 1,000,000 bytes. Now the dead letter keeps the first
+    64 KiB and says how big the record was."""
+    topics = _topics(kafka_bootstrap, topic_name)
+    t0 = 1_746_374_400_000
+    room = dict(streamer_id=5, live_id=1)
+    clicks = [dict(id=f"c{i}", type="click", ts=t0 + 1_000 * i, user_id=7, **room) for i in (1, 2)]
+    huge = b"{" + b"x" * (1 << 20)
+    producer = Producer(
+        {"bootstrap.servers": kafka_bootstrap, "linger.ms": 0, "message.max.bytes": 4_000_000}
+    )
+    producer.produce(topics.events, encode(clicks[0]), kafka_key(clicks[0]))
+    producer.produce(topics.events, huge, b"u7")
+    producer.produce(topics.events, encode(clicks[1]), kafka_key(clicks[1]))
+    assert producer.flush(10) == 0
+
+    with running_flow(kafka_bootstrap, topics, tmp_path / "flow", follow=False) as flow:
+        assert flow.wait(FLOW_EXIT_TIMEOUT_S) == 0
+
+    (dead,) = consume_all(kafka_bootstrap, topics.deadletter, 1, timeout_s=10)
+    headers = dict(dead.headers)
+    assert dead.value == huge[:DEAD_LETTER_RAW_BYTES] and headers["raw-size"] == str(len(huge)).encode()
+    assert b"not JSON" in headers["reason"] and headers["source"].startswith(b"partition ")
+    training = _rows_by_id(consume_all(kafka_bootstrap, topics.training, 2, timeout_s=10), "click_id")
+    assert set(training) == {"c1", "c2"}
+    (row,) = pq.read_table(tmp_path / "flow" / "deadletter.parquet").to_pylist()
+    assert len(row["raw"]) == DEAD_LETTER_RAW_BYTES and row["raw_size"] == len(huge)

@@ -15,19 +15,21 @@ from replay.kuailive_convert import convert, ensure_event_log, print_report
 ROOM = "p_date,live_id,streamer_id,live_type,start_timestamp,end_timestamp,live_content_category,live_name_id"
 EVENT = "user_id,live_id,streamer_id,timestamp"
 CLICK = f"{EVENT},watch_live_time"
+T = 1_746_057_600_000  # 2025-05-01, inside the plausible range of event times
 
 
 def make_dir(directory: Path) -> Path:
     directory.mkdir(exist_ok=True)
     files = {
-        # live 100 spans midnight: two rows merge into one room 1000..9000
-        "room.csv": f"{ROOM}\n20250505,100,7,1,1000,5000,shop,11\n20250505,200,8,2,1500,2500,,12\n"
-        "20250506,100,7,1,4000,9000,shop,11\n",
-        "click.csv": f"{CLICK}\n1,100,7,2000,500\n2,200,8,1500,1000\n",
-        "gift.csv": "user_id,live_id,streamer_id,timestamp,gift_price\n1,100,7,2000,52\n",
-        "negative.csv": f"{EVENT}\n3,100,7,2000\n",
-        "like.csv": f"{EVENT}\n1,100,7,2100\n",
-        "comment.csv": f"{EVENT},extra\n1,100,7,2100,hello\n",
+        # live 100 spans midnight: two rows merge into one room T+1000..T+9000
+        "room.csv": f"{ROOM}\n20250505,100,7,1,{T + 1000},{T + 5000},shop,11\n"
+        f"20250505,200,8,2,{T + 1500},{T + 2500},,12\n"
+        f"20250506,100,7,1,{T + 4000},{T + 9000},shop,11\n",
+        "click.csv": f"{CLICK}\n1,100,7,{T + 2000},500\n2,200,8,{T + 1500},1000\n",
+        "gift.csv": f"user_id,live_id,streamer_id,timestamp,gift_price\n1,100,7,{T + 2000},52\n",
+        "negative.csv": f"{EVENT}\n3,100,7,{T + 2000}\n",
+        "like.csv": f"{EVENT}\n1,100,7,{T + 2100}\n",
+        "comment.csv": f"{EVENT},extra\n1,100,7,{T + 2100},hello\n",
     }
     for name, text in files.items():
         (directory / name).write_text(text)
@@ -40,25 +42,25 @@ def test_events_content_and_order(tmp_path: Path) -> None:
     assert table.schema.equals(ARROW_SCHEMA)
     rows = table.to_pylist()
     assert [(r["ts"], r["id"]) for r in rows] == [
-        (1000, "rs100"),
-        (1500, "rs200"),  # the room starts before the click in the same millisecond
-        (1500, "c1"),
-        (2000, "n0"),  # impression, click, gift in the same millisecond
-        (2000, "c0"),
-        (2000, "g0"),
-        (2100, "l0"),
-        (2100, "m0"),
-        (2500, "d0"),  # dwell at click + watch_live_time, ties by source row
-        (2500, "d1"),
-        (2500, "re200"),  # room end last
-        (9000, "re100"),  # merged room: latest end
+        (T + 1000, "rs100"),
+        (T + 1500, "rs200"),  # the room starts before the click in the same millisecond
+        (T + 1500, "c1"),
+        (T + 2000, "n0"),  # impression, click, gift in the same millisecond
+        (T + 2000, "c0"),
+        (T + 2000, "g0"),
+        (T + 2100, "l0"),
+        (T + 2100, "m0"),
+        (T + 2500, "d0"),  # dwell at click + watch_live_time, ties by source row
+        (T + 2500, "d1"),
+        (T + 2500, "re200"),  # room end last
+        (T + 9000, "re100"),  # merged room: latest end
     ]
     by_id = {r["id"]: r for r in rows}
     assert by_id["c0"]["watch_ms"] is None  # no future leak on the click
     assert by_id["d0"]["watch_ms"] == 500 and by_id["d0"]["user_id"] == 1
     assert by_id["g0"]["amount"] == 52.0
     assert by_id["rs100"] | {} == {
-        "id": "rs100", "type": 0, "ts": 1000, "user_id": None, "streamer_id": 7, "live_id": 100,
+        "id": "rs100", "type": 0, "ts": T + 1000, "user_id": None, "streamer_id": 7, "live_id": 100,
         "watch_ms": None, "amount": None, "live_type": 1, "category": "shop",
     }  # fmt: skip
     assert by_id["rs200"]["category"] is None and by_id["rs200"]["live_type"] == 2
@@ -78,12 +80,10 @@ def test_ids_are_deterministic(tmp_path: Path) -> None:
 
 def test_rejects_file_and_report(tmp_path: Path) -> None:
     directory = make_dir(tmp_path / "kl")
-    (directory / "click.csv").write_text(
-        "user_id,live_id,streamer_id,timestamp,watch_live_time\n1,100,7,2000,500\n1,100,7,2000,-3\n,1,1,1,1\n"
-    )
-    (directory / "gift.csv").write_text("user_id,live_id,streamer_id,timestamp,gift_price\n1,100,7,2000,-1\n")
+    (directory / "click.csv").write_text(f"{CLICK}\n1,100,7,{T + 2000},500\n1,100,7,{T},-3\n,1,1,1,1\n")
+    (directory / "gift.csv").write_text(f"user_id,live_id,streamer_id,timestamp,gift_price\n1,100,7,{T},-1\n")
     (directory / "room.csv").write_text(
-        f"{ROOM}\n20250505,100,7,1,1000,5000,shop,11\n20250505,300,7,1,9,8,x,1\n"
+        f"{ROOM}\n20250505,100,7,1,{T + 1000},{T + 5000},shop,11\n20250505,300,7,1,{T + 9},{T + 8},x,1\n"
     )
     report = convert(directory, tmp_path / "ev.parquet", rejects_path=tmp_path / "bad.parquet")
     rejects = pq.read_table(tmp_path / "bad.parquet").to_pylist()
@@ -102,7 +102,9 @@ def test_rejects_file_and_report(tmp_path: Path) -> None:
 def test_absent_optional_files_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = tmp_path / "kl"
     directory.mkdir()
-    (directory / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n1,2,3,4,5\n")
+    (directory / "click.csv").write_text(
+        f"user_id,live_id,streamer_id,timestamp,watch_live_time\n1,2,3,{T},5\n"
+    )
     report = convert(directory, tmp_path / "ev.parquet")
     print_report(report)
     assert "warning: no room events" in capsys.readouterr().out
