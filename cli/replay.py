@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.kafka_args import add_kafka_args, kafka_settings
 from giftlive.config import DEFAULT_PARTITIONS, EVENTS_TOPIC, bootstrap_from_env
 from giftlive.errors import UserError
 
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "The markers let a flow that tails the topic close its label windows once the replay is over; "
         "consumers that tail the topic must skip records with the giftlive-control header",
     )
+    add_kafka_args(parser)
     parser.set_defaults(run=_run)
 
 
@@ -90,7 +92,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.partitions < 1:
         raise UserError(f"--partitions must be >= 1, got {args.partitions}")
     bootstrap = require_bootstrap(args.bootstrap)
-    check_reachable(bootstrap)
+    client = kafka_settings(args)
+    check_reachable(bootstrap, client=client)
     report = replay_events(
         args.source,
         bootstrap,
@@ -99,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         partitions=args.partitions,
         progress=True,
         end_markers=args.end_markers,
+        client=client,
     )
     print(report.summary(), file=sys.stderr)
     return 0

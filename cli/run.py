@@ -9,6 +9,7 @@ from pathlib import Path
 
 from allocator.named import DEFAULT_POLICY, NAMED_POLICIES
 from allocator.policy import PAIR_MODELS, PolicyConfig
+from cli.kafka_args import add_kafka_args, kafka_settings
 from flows.outputs import OUTPUTS
 from giftlive.config import EVENTS_TOPIC, bootstrap_from_env
 from giftlive.errors import UserError
@@ -168,6 +169,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --recovery: snapshot the state every S s of wall time (Bytewax's epoch; default 10); "
         "a crash takes back at most this much work",
     )
+    add_kafka_args(parser)
     parser.set_defaults(run=_run)
 
 
@@ -233,6 +235,7 @@ def _run(args: argparse.Namespace) -> int:
         snapshots=args.recovery is not None,
         decisions=not args.no_decisions,
         online_model=not args.no_online_model,
+        kafka_config=kafka_settings(args),
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(
@@ -242,6 +245,10 @@ def _run(args: argparse.Namespace) -> int:
     metrics = None
     if args.metrics_port is not None and (cluster is None or cluster.process_id is not None):
         metrics = _serve_metrics(args.metrics_port, settings.decisions)
+    if bootstrap is not None:  # before anything is printed: an unreachable broker or bad credentials
+        from replay.kafka_topics import check_reachable
+
+        check_reachable(bootstrap, client=settings.kafka_config)
     where = events if events is not None else f"{args.events_topic} at {bootstrap}"
     print(f"giftlive run: reading {where}", file=sys.stderr)
     elapsed = run_flow(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cli.kafka_args import add_kafka_args, kafka_settings
 from cli.replay import require_bootstrap
 from giftlive.errors import UserError
 
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--idle-timeout", type=float, metavar="S", default=None, help="exit after S seconds without records"
     )
+    add_kafka_args(parser)
     parser.set_defaults(run=_run)
 
 
@@ -60,5 +62,6 @@ def _run(args: argparse.Namespace) -> int:
         limit=args.limit,
         as_json=args.json,
         timeout_s=args.idle_timeout,
+        client=kafka_settings(args),
     )
     return 0

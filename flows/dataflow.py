@@ -18,7 +18,6 @@ import bytewax.operators as op
 from bytewax.connectors.kafka import KafkaError, KafkaSink, KafkaSinkMessage, KafkaSource, KafkaSourceMessage
 from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
-from confluent_kafka.admin import AdminClient
 
 from flows.metrics import FlowMetrics
 from flows.outputs import OUTPUT_BY_KIND, Output
@@ -32,6 +31,7 @@ from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
 from giftlive.events import END_OF_PARTITION, control_marker
 from giftlive.stream_time import END_OF_TIME
+from replay.kafka_topics import admin
 
 
 def build_flow(
@@ -57,11 +57,11 @@ def build_flow(
                 [settings.bootstrap],
                 [settings.events_topic],
                 tail=settings.follow,
-                add_config=_NO_AUTO_CREATE,
+                add_config={**_NO_AUTO_CREATE, **settings.kafka_config},
                 batch_size=settings.batch_size,
                 raise_on_errors=False,
             )
-            senders = partition_count(settings.bootstrap, settings.events_topic)
+            senders = partition_count(settings.bootstrap, settings.events_topic, settings.kafka_config)
     if senders is None:
         raise ValueError("a custom source needs its number of senders (partitions)")
     raw = op.input("events", flow, source)
@@ -168,7 +168,8 @@ def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[st
         op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
     if settings.bootstrap is not None and settings.events_path is None:
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
-        sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=_NO_AUTO_CREATE)
+        config = {**_NO_AUTO_CREATE, **settings.kafka_config}
+        sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=config)
         op.output(f"{name}_kafka", messages, sink)
 
 
@@ -191,11 +192,12 @@ def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
     return RawRecord(item.partition, item.offset, item.key, item.value, control_marker(item.headers))
 
 
-def partition_count(bootstrap: str, topic: str) -> int:
+def partition_count(bootstrap: str, topic: str, client: dict[str, str] | None = None) -> int:
     """How many partitions feed the flow: each is a sender whose watermark the stages wait for."""
-    client = AdminClient({"bootstrap.servers": bootstrap})
     try:
-        meta = client.list_topics(timeout=10)  # all topics: naming one lets a broker auto-create it
+        meta = admin(bootstrap, client).list_topics(
+            timeout=10
+        )  # all topics: naming one lets a broker auto-create it
     except Exception as exc:  # noqa: BLE001 - any client failure means the same to the user
         raise UserError(f"cannot read metadata of topic {topic!r} at {bootstrap}: {exc}") from None
     info = meta.topics.get(topic)

@@ -64,6 +64,8 @@ def read_outputs(settings: FlowSettings) -> TopicOutputs:
         topics[name] = topic
         rows[name] = pq.read_metadata(settings.out_dir / output.file).num_rows
         on_value = tally if output.kind == DECISION else None
-        records[name] = read_topic(settings.bootstrap, topic, rows[name], on_value=on_value)
+        records[name] = read_topic(
+            settings.bootstrap, topic, rows[name], on_value=on_value, client=settings.kafka_config
+        )
     tally()
     return TopicOutputs(records, rows, topics, summary)

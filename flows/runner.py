@@ -58,9 +58,9 @@ def run_flow(
     if sets_up and sinks is None and settings.bootstrap is not None and settings.events_path is None:
         from replay.kafka_topics import check_reachable, ensure_topics
 
-        check_reachable(settings.bootstrap)
+        check_reachable(settings.bootstrap, client=settings.kafka_config)
         topics = [settings.topic(output) for output in settings.outputs]
-        ensure_topics(settings.bootstrap, topics, DEFAULT_PARTITIONS)
+        ensure_topics(settings.bootstrap, topics, DEFAULT_PARTITIONS, client=settings.kafka_config)
     files = settings.out_dir if sinks is None and sets_up else None
     if files is not None:
         clear_outputs(files)

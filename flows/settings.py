@@ -21,6 +21,7 @@ GIFTLIVE_ONLINE_MODEL  0: no online gift model (no per-click predictions)
 GIFTLIVE_ALLOCATOR_MODEL  the allocator's pair factor: boost (hand-set, default), online (the online
                        model's pair lift, snapshots every round) or offline (a trained bundle's lift)
 GIFTLIVE_MODEL_DIR     models written by `giftlive train` (bundle.json and LightGBM files)
+GIFTLIVE_KAFKA_CONFIG  a librdkafka properties file of client settings (SASL, TLS) for every Kafka client
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from allocator.policy import PolicyConfig
 from flows.outputs import OUTPUTS, Output, outputs_of
 from giftlive.config import EVENTS_TOPIC
 from giftlive.errors import UserError
+from giftlive.kafka_config import parse_kafka_config
 
 DEFAULT_TOPICS = {output.name: output.topic for output in OUTPUTS}
 
@@ -57,6 +59,7 @@ class FlowSettings:
     decisions: bool = True  # False: features, labels and the training table only (no impressions needed)
     online_model: bool = True  # the label stage's online gift model and its per-click predictions
     model_dir: Path | None = None  # a trained bundle, for policy.pair_model == "offline"
+    kafka_config: dict[str, str] = field(default_factory=dict)  # client settings (giftlive/kafka_config.py)
 
     def __post_init__(self) -> None:
         self._check_allocator_model()
@@ -145,6 +148,7 @@ class FlowSettings:
                 name=env.get("GIFTLIVE_POLICY", "").strip() or DEFAULT_POLICY,
             ),
             model_dir=Path(model_dir) if model_dir else None,
+            kafka_config=parse_kafka_config(),
             snapshots=env.get("GIFTLIVE_SNAPSHOTS", "1").strip() not in ("0", "false", "no"),
             decisions=env.get("GIFTLIVE_DECISIONS", "1").strip() not in ("0", "false", "no"),
             online_model=env.get("GIFTLIVE_ONLINE_MODEL", "1").strip() not in ("0", "false", "no"),

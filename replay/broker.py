@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 
 from giftlive.config import bootstrap_from_env
 from giftlive.errors import UserError
@@ -64,10 +64,15 @@ class LocalBroker:
     """Tansu on 127.0.0.1 with in-memory storage; everything is gone when it stops.
 
     ``port=None`` picks a free port (retrying if it is stolen); an explicit port that is busy is a UserError.
+    ``authentication``: clients must authenticate (SASL SCRAM); with in-memory storage no user can be
+    created, so every client is refused: what the tests of bad credentials need.
     """
 
-    def __init__(self, port: int | None = None, log_dir: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, log_dir: Path | None = None, authentication: bool = False
+    ) -> None:
         self.port = port
+        self.authentication = authentication
         self.bootstrap = ""
         self.pid: int | None = None
         self._own_log_dir = log_dir is None
@@ -122,6 +127,7 @@ class LocalBroker:
             url,
             "--storage-engine",
             "memory://tansu/",
+            *(["--authentication"] if self.authentication else []),
         ]
         env = {**os.environ, "RUST_LOG": os.environ.get("GIFTLIVE_BROKER_LOG", "warn")}
         with open(self.log_path, "ab") as log:
@@ -152,7 +158,11 @@ class LocalBroker:
                     f"{self._log_tail()}"
                 )
             try:
-                metadata(self.bootstrap, timeout_s=1.0)
+                if self.authentication:  # no client can ask for metadata: wait for the listener
+                    if not _port_in_use(int(self.bootstrap.rsplit(":", 1)[1])):
+                        raise KafkaException(KafkaError(KafkaError._TRANSPORT, "not listening yet"))
+                else:
+                    metadata(self.bootstrap, timeout_s=1.0)
             except KafkaException as exc:
                 last = exc.args[0].str()
                 time.sleep(0.05)

@@ -207,6 +207,7 @@ def replay_events(
     partitions: int = DEFAULT_PARTITIONS,
     progress: bool = True,
     end_markers: bool = True,
+    client: dict[str, str] | None = None,
 ) -> ReplayReport:
     """Produce every event of ``event_log`` (a .parquet log or a KuaiLive directory) to ``topic``.
 
@@ -219,7 +220,7 @@ def replay_events(
         raise UserError(f"--speed must be > 0, got {speed}")
     path = resolve_event_log(Path(event_log))
     log = open_event_log(path)
-    ensure_topics(bootstrap, [topic], partitions)
+    ensure_topics(bootstrap, [topic], partitions, client=client)
 
     report = ReplayReport(source=path, topic=topic, bootstrap=bootstrap)
     failures: list[KafkaError] = []
@@ -235,7 +236,7 @@ def replay_events(
     config = producer_config(bootstrap)
     if speed is not None:
         config["linger.ms"] = 5  # a paced replay is a trickle: keep records close to their event time
-    producer = Producer({**config, "on_delivery": on_delivery})
+    producer = Producer({**config, **(client or {}), "on_delivery": on_delivery})
     counts = np.zeros(len(_WIRE_NAMES), dtype=np.int64)
     status = _Progress(log.metadata.num_rows, _last_ts(log), speed, sys.stderr if progress else None)
     produce, poll = producer.produce, producer.poll

@@ -20,7 +20,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, 
 
 from giftlive.errors import UserError
 from giftlive.events import TYPE_BY_NAME, control_marker
-from replay.kafka_topics import check_reachable
+from replay.kafka_topics import check_reachable, client_config
 
 _EVENT_FIELDS = ("user_id", "streamer_id", "live_id")
 _SHORT = {"user_id": "user", "streamer_id": "streamer", "live_id": "live"}
@@ -113,24 +113,28 @@ def tail(
     as_json: bool = False,
     timeout_s: float | None = None,
     out: TextIO | None = None,
+    client: dict[str, str] | None = None,
 ) -> int:
     """Print records of ``topic`` until ``limit`` records, ``timeout_s`` idle seconds, or Ctrl-C.
 
     A topic that does not exist is a UserError. Returns the number of records printed. ``out`` defaults to
-    the current ``sys.stdout``.
+    the current ``sys.stdout``; ``client`` holds the user's Kafka client settings.
     """
     out = sys.stdout if out is None else out
-    check_reachable(bootstrap, timeout_s=10.0)
+    check_reachable(bootstrap, timeout_s=10.0, client=client)
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"giftlive-tail-{uuid.uuid4().hex[:12]}",
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "fetch.wait.max.ms": 50,
-            "allow.auto.create.topics": False,
-            "log_level": 3,
-        }
+        client_config(
+            bootstrap,
+            client,
+            **{
+                "group.id": f"giftlive-tail-{uuid.uuid4().hex[:12]}",
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "fetch.wait.max.ms": 50,
+                "allow.auto.create.topics": False,
+                "log_level": 3,
+            },
+        )
     )
     printed = 0
     idle_since = time.monotonic()

@@ -13,6 +13,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 
 from giftlive.errors import UserError
 from giftlive.events import control_marker
+from replay.kafka_topics import client_config
 
 
 def read_topic(
@@ -21,18 +22,22 @@ def read_topic(
     expected: int | None = None,
     settle_s: float = 5.0,
     on_value: Callable[[bytes], None] | None = None,
+    client: dict[str, str] | None = None,
 ) -> int:
     """Records of ``topic`` from the beginning; each value goes to ``on_value`` if given."""
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"giftlive-read-{uuid.uuid4().hex[:8]}",  # assign() only; never joins or commits
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-            "fetch.wait.max.ms": 20,
-            "allow.auto.create.topics": False,
-            "log_level": 3,
-        }
+        client_config(
+            bootstrap,
+            client,
+            **{
+                "group.id": f"giftlive-read-{uuid.uuid4().hex[:8]}",  # assign() only; never joins or commits
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "fetch.wait.max.ms": 20,
+                "allow.auto.create.topics": False,
+                "log_level": 3,
+            },
+        )
     )
     try:
         meta = consumer.list_topics(timeout=10).topics.get(topic)  # naming it could auto-create it
