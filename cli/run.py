@@ -169,6 +169,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --recovery: snapshot the state every S s of wall time (Bytewax's epoch; default 10); "
         "a crash takes back at most this much work",
     )
+    model.add_argument(
+        "--broker-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="broker mode: end the run with one line when the broker stays unreachable this long (30)",
+    )
+    model.add_argument(
+        "--idle-after",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="--follow: a partition that receives nothing for S seconds of wall time stops holding back "
+        "the others' event time; its later events older than what they released are dead-lettered (30)",
+    )
     add_kafka_args(parser)
     parser.set_defaults(run=_run)
 
@@ -194,6 +209,8 @@ def _run(args: argparse.Namespace) -> int:
             "nothing to read: pass --events EVENTS.parquet (with --out DIR), or --bootstrap HOST:PORT / "
             "KAFKA_BOOTSTRAP to read the events topic"
         )
+    if not args.broker_timeout > 0 or not args.idle_after > 0:
+        raise UserError("--broker-timeout and --idle-after are seconds > 0")
     if args.snapshot_every is not None and not args.snapshot_every > 0:
         raise UserError(f"--snapshot-every {args.snapshot_every}: give seconds > 0")
     cluster = _cluster(args, events is not None)
@@ -236,6 +253,8 @@ def _run(args: argparse.Namespace) -> int:
         decisions=not args.no_decisions,
         online_model=not args.no_online_model,
         kafka_config=kafka_settings(args),
+        broker_timeout_s=args.broker_timeout,
+        idle_after_s=args.idle_after,
     )
     if args.recovery is not None and args.out is not None:
         raise UserError(

@@ -15,10 +15,11 @@ from functools import partial
 from typing import Any, TextIO
 
 import bytewax.operators as op
-from bytewax.connectors.kafka import KafkaError, KafkaSink, KafkaSinkMessage, KafkaSource, KafkaSourceMessage
+from bytewax.connectors.kafka import KafkaError, KafkaSink, KafkaSinkMessage, KafkaSourceMessage
 from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
 
+from flows.kafka_source import WatchedKafkaSource
 from flows.metrics import FlowMetrics
 from flows.outputs import OUTPUT_BY_KIND, Output
 from flows.parquet_io import ParquetEventSource, ParquetSink
@@ -31,6 +32,7 @@ from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
 from giftlive.events import END_OF_PARTITION, control_marker
 from giftlive.stream_time import END_OF_TIME
+from replay.broker_watch import BrokerWatch
 from replay.kafka_topics import admin
 
 
@@ -53,9 +55,11 @@ def build_flow(
             total = source.rows
         else:
             assert settings.bootstrap is not None
-            source = KafkaSource(
+            source = WatchedKafkaSource(
                 [settings.bootstrap],
                 [settings.events_topic],
+                watch=_watch(settings),
+                idle_after_s=settings.idle_after_s if settings.follow else None,
                 tail=settings.follow,
                 add_config={**_NO_AUTO_CREATE, **settings.kafka_config},
                 batch_size=settings.batch_size,
@@ -168,7 +172,7 @@ def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[st
         op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
     if settings.bootstrap is not None and settings.events_path is None:
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
-        config = {**_NO_AUTO_CREATE, **settings.kafka_config}
+        config = {**_NO_AUTO_CREATE, **settings.kafka_config, **_watch(settings).producer_settings()}
         sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=config)
         op.output(f"{name}_kafka", messages, sink)
 
@@ -190,6 +194,11 @@ def raw_from_kafka(item: KafkaSourceMessage | KafkaError) -> RawRecord:
         offset = -1 if msg.offset is None else msg.offset
         return RawRecord(msg.partition or 0, offset, msg.key, msg.value, f"error:{item.err}")
     return RawRecord(item.partition, item.offset, item.key, item.value, control_marker(item.headers))
+
+
+def _watch(settings: FlowSettings) -> BrokerWatch:
+    assert settings.bootstrap is not None
+    return BrokerWatch(settings.bootstrap, settings.kafka_config, settings.broker_timeout_s)
 
 
 def partition_count(bootstrap: str, topic: str, client: dict[str, str] | None = None) -> int:

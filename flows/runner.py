@@ -23,6 +23,7 @@ from flows.parquet_io import clear_outputs, write_missing_outputs
 from flows.settings import FlowSettings
 from giftlive.config import DEFAULT_PARTITIONS
 from giftlive.errors import UserError
+from replay.broker_watch import broker_lost_in
 
 GC_THRESHOLDS = (50_000, 20, 100)
 
@@ -77,7 +78,13 @@ def run_flow(
             where = {"process_id": cluster.process_id, "addresses": cluster.addresses}
         if snapshot_every_s is not None:
             where["epoch_interval"] = timedelta(seconds=snapshot_every_s)
-        cli_main(flow, workers_per_process=workers, recovery_config=recovery_config, **where)
+        try:
+            cli_main(flow, workers_per_process=workers, recovery_config=recovery_config, **where)
+        except Exception as exc:
+            lost = broker_lost_in(exc)
+            if lost is None:
+                raise
+            raise UserError(str(lost)) from None
     elapsed = time.monotonic() - started
     if files is not None:
         write_missing_outputs(files)

@@ -60,6 +60,8 @@ class FlowSettings:
     online_model: bool = True  # the label stage's online gift model and its per-click predictions
     model_dir: Path | None = None  # a trained bundle, for policy.pair_model == "offline"
     kafka_config: dict[str, str] = field(default_factory=dict)  # client settings (giftlive/kafka_config.py)
+    broker_timeout_s: float = 30.0  # the broker unreachable this long (wall time) ends the run
+    idle_after_s: float = 30.0  # tailing: a partition silent this long (wall time) is not waited for
 
     def __post_init__(self) -> None:
         self._check_allocator_model()

@@ -89,6 +89,7 @@ COLUMNS = tuple(ARROW_SCHEMA.names)
 # END_OF_PARTITION to every partition at its end, so a tailing flow can close every window.
 CONTROL_HEADER = "giftlive-control"
 END_OF_PARTITION = "end-of-partition"
+IDLE = "idle"  # made by a tailing flow's source for a partition silent for a while (flows/kafka_source.py)
 
 
 def control_marker(headers: list[tuple[str, bytes | None]] | None) -> str | None:

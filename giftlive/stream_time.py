@@ -20,6 +20,7 @@ from giftlive.compact_state import CompactState
 
 END_OF_TIME = 2**62  # watermark of a sender that has finished
 BEGINNING_OF_TIME = -(2**62)  # watermark of a sender that has promised nothing yet
+IDLE_WATERMARK = END_OF_TIME - 1  # a sender silent for a while: not waited for until it sends again
 
 ORDER = itemgetter("ts", "type", "id")
 _TS = itemgetter("ts")
@@ -27,18 +28,25 @@ _ID = itemgetter("id")
 
 
 class WatermarkMerge(CompactState):
-    __slots__ = ("senders", "pending", "released_to", "duplicates")
+    __slots__ = ("senders", "idle", "pending", "released_to", "duplicates")
 
     def __init__(self, senders: int) -> None:
         self.senders = [BEGINNING_OF_TIME] * senders
+        self.idle: set[int] = set()  # senders that said they are idle (IDLE_WATERMARK) and sent nothing since
         self.pending: list[dict[str, Any]] = []
         self.released_to = BEGINNING_OF_TIME  # every event older than this has been released
         self.duplicates: list[dict[str, Any]] = []  # copies set aside by release, for the caller to take
 
     def push(self, sender: int, watermark: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Accept a packet; returns its late events: older than the sender's watermark before this packet
-        (which is never later than what has been released, so nothing released can be overtaken)."""
-        floor = self.senders[sender]
+        (which is never later than what has been released, so nothing released can be overtaken). A packet
+        with IDLE_WATERMARK marks the sender idle; its next packet must not go below what was released
+        meanwhile: older events are late."""
+        if watermark == IDLE_WATERMARK:
+            self.idle.add(sender)
+            return []
+        self.idle.discard(sender)
+        floor = max(self.senders[sender], self.released_to)
         if watermark > floor:
             self.senders[sender] = watermark
         late = [e for e in events if e["ts"] < floor] if events and floor > BEGINNING_OF_TIME else []
@@ -49,8 +57,11 @@ class WatermarkMerge(CompactState):
 
     @property
     def watermark(self) -> int:
-        """Every sender has promised nothing older than this."""
-        return min(self.senders)
+        """Every sender that is not idle has promised nothing older than this (no progress while all are)."""
+        if not self.idle:
+            return min(self.senders)
+        waited = [w for s, w in enumerate(self.senders) if s not in self.idle]
+        return min(waited) if waited else self.released_to
 
     def release(self) -> list[dict[str, Any]]:
         """Events older than the watermark, in (ts, type, id) order."""

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 from flows.stages.protocol import DEAD_LETTER, Packet, dead_letter, streamer_key
 from giftlive.compact_state import CompactState
-from giftlive.events import END_OF_PARTITION, MAX_AHEAD_MS, EventType, InvalidEvent, decode
-from giftlive.stream_time import END_OF_TIME
+from giftlive.events import END_OF_PARTITION, IDLE, MAX_AHEAD_MS, EventType, InvalidEvent, decode
+from giftlive.stream_time import END_OF_TIME, IDLE_WATERMARK
 
 # Types the downstream stages get. Likes and comments are not used yet but go as far as the streamer stage,
 # whose merge dead-letters their late and repeated copies (nothing is dropped silently). Impressions are only
@@ -85,11 +85,15 @@ def decode_batch(
     clocks = {} if clocks is None else clocks
     horizon = (int(time.time() * 1000) if now_ms is None else now_ms) + MAX_AHEAD_MS
     ended: set[int] = set()
+    idle: set[int] = set()
     for record in records:
         if record.control is not None:
             if record.control == END_OF_PARTITION:
                 ended.add(record.partition)
                 by_partition.setdefault(record.partition, [])
+                continue
+            if record.control == IDLE:  # a tailing source's partition got nothing for a while
+                idle.add(record.partition)
                 continue
             reason = (
                 record.control[6:]
@@ -146,6 +150,8 @@ def decode_batch(
         else:
             continue
         out.extend(to_streamer_shards(events, partition, watermark, shards, forwarded))
+    for partition in idle - by_partition.keys():  # not waited for until it sends again
+        out.extend(to_streamer_shards([], partition, IDLE_WATERMARK, shards, forwarded))
     if dead:
         out.append((DEAD_LETTER, dead))
     return out

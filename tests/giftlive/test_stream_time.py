@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from giftlive.stream_time import END_OF_TIME, WatermarkMerge
+from giftlive.stream_time import END_OF_TIME, IDLE_WATERMARK, WatermarkMerge
 
 
 def ev(ts: int, kind: int = 2, id_: str = "x") -> dict:
@@ -42,3 +42,25 @@ def test_watermarks_never_go_back():
     merge.push(0, 100, [])
     merge.push(0, 50, [])
     assert merge.watermark == 100
+
+
+def test_an_idle_sender_is_not_waited_for_and_its_older_events_come_back_late_when_it_returns():
+    merge = WatermarkMerge(senders=2)
+    merge.push(0, 100, [ev(50, id_="a")])
+    assert merge.release() == []  # sender 1 has promised nothing
+    merge.push(1, IDLE_WATERMARK, [])
+    assert [e["id"] for e in merge.release()] == ["a"]  # not waited for while idle
+    late = merge.push(1, 80, [ev(70, id_="old"), ev(120, id_="new")])
+    assert [e["id"] for e in late] == ["old"]  # older than what was released meanwhile
+    merge.push(0, 200, [])
+    assert merge.release() == []  # sender 1 is waited for again: it promised only 80
+    merge.push(1, 130, [])
+    assert [e["id"] for e in merge.release()] == ["new"]
+
+
+def test_when_every_sender_is_idle_nothing_moves():
+    merge = WatermarkMerge(senders=1)
+    merge.push(0, 100, [ev(99, id_="a"), ev(150, id_="b")])
+    assert [e["id"] for e in merge.release()] == ["a"]
+    merge.push(0, IDLE_WATERMARK, [])
+    assert merge.release() == [] and merge.watermark == 100
