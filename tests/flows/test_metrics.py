@@ -20,9 +20,7 @@ from flows.runner import run_flow
 from flows.settings import FlowSettings
 from flows.stages.decode import forwarded_types
 from giftlive.events import EventType
-from replay.kuailive_convert import convert
-from replay.synth.params import WorldParams
-from replay.synth.world import synthesize
+from tests.world_log import world_event_log
 
 
 def _free_port() -> int:
@@ -43,8 +41,7 @@ def _scrape(port: int) -> dict[tuple[str, tuple], float]:
 @pytest.fixture(scope="module")
 def event_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     world = tmp_path_factory.mktemp("world")
-    synthesize(world, WorldParams(users=150, streamers=1_500, days=3, seed=5), progress=False)
-    return convert(world, world / "events.parquet").out_path
+    return world_event_log(world, users=150, streamers=1_500, days=3, seed=5)
 
 
 def test_metrics_scraped_during_and_after_a_run_agree_with_its_outputs(event_log: Path, tmp_path: Path):

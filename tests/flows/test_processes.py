@@ -11,16 +11,13 @@ from flows.cluster import Cluster
 from flows.outputs import output_files
 from flows.runner import run_flow
 from flows.settings import FlowSettings
-from replay.kuailive_convert import convert
-from replay.synth.params import WorldParams
-from replay.synth.world import synthesize
+from tests.world_log import world_event_log
 
 
 @pytest.fixture(scope="module")
 def event_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     world = tmp_path_factory.mktemp("world")
-    synthesize(world, WorldParams(users=120, streamers=1_200, days=2, seed=9), progress=False)
-    return convert(world, world / "events.parquet").out_path
+    return world_event_log(world, users=120, streamers=1_200, days=2, seed=9)
 
 
 def _rows(out: Path) -> dict[str, list[str]]:

@@ -14,12 +14,10 @@ from cli.main import main
 from giftlive.errors import UserError
 from giftlive.events import ARROW_SCHEMA, END_OF_PARTITION, EventType, decode, kafka_key
 from replay.kafka_topics import ensure_topics
-from replay.kuailive_convert import convert
 from replay.producer import replay_events
-from replay.synth.params import WorldParams
-from replay.synth.world import synthesize
 from tests.fake_events import fake_event_table, write_fake_event_log
 from tests.kafka_helpers import Record, consume_all
+from tests.world_log import world_event_log
 
 pytestmark = pytest.mark.kafka
 
@@ -28,8 +26,7 @@ pytestmark = pytest.mark.kafka
 def event_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic world (~300k events), converted to the canonical log like any KuaiLive directory."""
     world = tmp_path_factory.mktemp("world")
-    synthesize(world, WorldParams(users=400, streamers=6_000, days=7, seed=3), progress=False)
-    return convert(world, world / "events.parquet").out_path
+    return world_event_log(world, users=400, streamers=6_000, days=7, seed=3)
 
 
 def _log_order_by_key(path: Path) -> dict[bytes, list[str]]:
