@@ -20,6 +20,7 @@ from pathlib import Path
 
 from giftlive.config import EVENTS_TOPIC
 from giftlive.errors import UserError
+from giftlive.kafka_config import parse_kafka_config
 
 DEMO_SPLIT = "7,7,7"  # train, validation, test UTC days: the seed research's KuaiLive split
 
@@ -112,18 +113,29 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     print_report(report)
 
     print("\n[4/8] replaying into Kafka")
-    with broker_for(None) as bootstrap:
+    client = parse_kafka_config()  # $GIFTLIVE_KAFKA_CONFIG, for a KAFKA_BOOTSTRAP cluster that needs SASL
+    with broker_for(None, client) as bootstrap:
         print(f"broker: {bootstrap}")
-        replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True)
+        replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True, client=client)
         print(replayed.summary())
         print(f"\n[5/8] tailing {args.tail} records back from {EVENTS_TOPIC}")
         buffer = io.StringIO()
-        shown = tail(EVENTS_TOPIC, bootstrap, from_beginning=True, limit=args.tail, timeout_s=15, out=buffer)
+        shown = tail(
+            EVENTS_TOPIC,
+            bootstrap,
+            from_beginning=True,
+            limit=args.tail,
+            timeout_s=15,
+            out=buffer,
+            client=client,
+        )
         print(buffer.getvalue(), end="")
 
         print(f"\n[6/8] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
         flow_out = out / "flow"
-        settings = FlowSettings(bootstrap=bootstrap, out_dir=flow_out, snapshots=False)  # no recovery store
+        settings = FlowSettings(  # no recovery store
+            bootstrap=bootstrap, out_dir=flow_out, snapshots=False, kafka_config=client
+        )
         flow_s = run_flow(settings, progress=sys.stdout)
 
         decisions_topic = settings.topic(OUTPUT_BY_NAME["decisions"])
@@ -136,6 +148,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
             limit=args.tail_decisions,
             timeout_s=15,
             out=buffer,
+            client=client,
         )
         print(buffer.getvalue(), end="")
         topics = read_outputs(settings)

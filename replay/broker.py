@@ -209,11 +209,12 @@ class _PortTaken(Exception):
 
 
 @contextlib.contextmanager
-def broker_for(bootstrap: str | None = None) -> Iterator[str]:
-    """Yield a bootstrap address: the given one or KAFKA_BOOTSTRAP if reachable, else a fresh LocalBroker."""
+def broker_for(bootstrap: str | None = None, client: dict[str, str] | None = None) -> Iterator[str]:
+    """Yield a bootstrap address: the given one or KAFKA_BOOTSTRAP if reachable (with the user's client
+    settings ``client``), else a fresh LocalBroker."""
     target = bootstrap or bootstrap_from_env()
     if target:
-        check_reachable(target, timeout_s=10.0)
+        check_reachable(target, timeout_s=10.0, client=client)
         yield target
         return
     with LocalBroker() as broker:
