@@ -264,6 +264,10 @@ def _run(args: argparse.Namespace) -> int:
     metrics = None
     if args.metrics_port is not None and (cluster is None or cluster.process_id is not None):
         metrics = _serve_metrics(args.metrics_port, settings.decisions)
+    if events is not None:  # before anything is printed: an unreadable log is one line
+        from replay.event_log import open_event_log
+
+        open_event_log(events)
     if bootstrap is not None:  # before anything is printed: an unreachable broker or bad credentials
         from replay.kafka_topics import check_reachable
 

@@ -19,6 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
         (["run", "--events", "{events}", "--out", "{out}", "--policy-seed", "-1"], "the seed must be >= 0"),
         (["run", "--events", "{events}", "--out", "{events}"], "is a file; give a folder"),
         (["run", "--events", "{events}", "--out", "/dev/null/x"], "cannot create the folder"),
+        (["run", "--events", "{broken}", "--out", "{out}"], "cannot read event log"),
+        (["run", "--processes", "3", "--events", "{events}", "--out", "{out}"], "must be a multiple"),
+        (["run", "--process-id", "0", "--events", "{events}", "--out", "{out}"], "go together"),
+        (
+            ["run", "--events", "{events}", "--out", "{out}", "--kafka-config", "nonsense"],
+            "expected KEY=VALUE",
+        ),
+        (["tail", "t", "--bootstrap", "127.0.0.1:1", "--kafka-config", "bootstrap.servers=x"], "--bootstrap"),
         (
             ["data", "synth", "--out", "/dev/null/x", "--users", "5", "--streamers", "9", "--days", "1"],
             "cannot create the directory",
@@ -37,7 +45,9 @@ def test_misuse_is_one_line_and_exit_2(argv: list[str], message: str, tmp_path: 
     world = tmp_path / "world"
     world.mkdir()
     (world / "click.csv").write_text("user_id,live_id,streamer_id,timestamp,watch_live_time\n1,2,3,4,5\n")
-    argv = [a.format(events=events, out=tmp_path / "out", world=world) for a in argv]
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("not Parquet")
+    argv = [a.format(events=events, out=tmp_path / "out", world=world, broken=broken) for a in argv]
     done = subprocess.run(
         [sys.executable, "-m", "cli.main", *argv], cwd=REPO, capture_output=True, text=True, timeout=120
     )
