@@ -31,7 +31,7 @@ from flows.stages.factory import StageFactory
 from flows.stages.protocol import is_decision_key, is_output
 from giftlive.errors import UserError
 from giftlive.events import END_OF_PARTITION, control_marker
-from giftlive.stream_time import END_OF_TIME
+from giftlive.stream_time import IDLE_WATERMARK
 from replay.broker_watch import BrokerWatch
 from replay.kafka_topics import admin
 
@@ -123,7 +123,7 @@ def _decode(
     items = decode_batch(batch, settings.shards, settings.lateness_ms, settings.decisions, clocks)
     if progress is not None or metrics is not None:
         packets = [p for key, p in items if not is_output(key)]
-        marks = [p.watermark for p in packets if p.watermark < END_OF_TIME]
+        marks = [p.watermark for p in packets if p.watermark < IDLE_WATERMARK]  # real event times only
         if progress is not None:
             progress.add(len(batch), max(marks) + settings.lateness_ms if marks else None)
         if metrics is not None:

@@ -88,6 +88,7 @@ def test_a_broker_lost_under_a_tailing_flow_ends_it_with_one_line(tmp_path: Path
 
 def test_a_partition_that_receives_nothing_does_not_hold_the_outputs_back(tmp_path: Path):
     rows = fake_event_table(3_000).to_pylist()
+    late_rows = [{**row, "id": f"more-{row['id']}"} for row in rows[-50:]]
     with LocalBroker() as broker:
         topic = f"idle.{uuid.uuid4().hex[:8]}"
         ensure_topics(broker.bootstrap, [topic], 5)
@@ -98,7 +99,11 @@ def test_a_partition_that_receives_nothing_does_not_hold_the_outputs_back(tmp_pa
             while decisions == 0 and time.monotonic() < deadline and flow.poll() is None:
                 time.sleep(2)
                 decisions = read_topic(broker.bootstrap, f"{topic}.decisions", settle_s=0.5)
+            time.sleep(6)  # then more events: the next progress line must not take the idle marker's
+            _produce(broker.bootstrap, topic, late_rows, [0])  # watermark for an event time
+            time.sleep(3)
+            running = flow.poll() is None
         finally:
             flow.terminate()
             flow.wait(10)
-    assert decisions > 0, (tmp_path / "run.log").read_text()[-2000:]
+    assert decisions > 0 and running, (tmp_path / "run.log").read_text()[-2000:]
