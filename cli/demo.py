@@ -90,7 +90,6 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     from replay.producer import replay_events
     from replay.synth.truth import GroundTruth
     from replay.synth.world import synthesize
-    from replay.tail import tail
 
     started = time.monotonic()
     world = out / "world"
@@ -119,17 +118,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
         replayed = replay_events(events, bootstrap, topic=EVENTS_TOPIC, progress=True, client=client)
         print(replayed.summary())
         print(f"\n[5/8] tailing {args.tail} records back from {EVENTS_TOPIC}")
-        buffer = io.StringIO()
-        shown = tail(
-            EVENTS_TOPIC,
-            bootstrap,
-            from_beginning=True,
-            limit=args.tail,
-            timeout_s=15,
-            out=buffer,
-            client=client,
-        )
-        print(buffer.getvalue(), end="")
+        shown = _tail_back(EVENTS_TOPIC, bootstrap, args.tail, client)
 
         print(f"\n[6/8] running the dataflow over {EVENTS_TOPIC} (decisions, labels, training, dead letters)")
         flow_out = out / "flow"
@@ -140,17 +129,7 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
 
         decisions_topic = settings.topic(OUTPUT_BY_NAME["decisions"])
         print(f"\n[7/8] tailing {args.tail_decisions} decisions from {decisions_topic}, reading outputs back")
-        buffer = io.StringIO()
-        tail(
-            decisions_topic,
-            bootstrap,
-            from_beginning=True,
-            limit=args.tail_decisions,
-            timeout_s=15,
-            out=buffer,
-            client=client,
-        )
-        print(buffer.getvalue(), end="")
+        _tail_back(decisions_topic, bootstrap, args.tail_decisions, client)
         topics = read_outputs(settings)
 
     print("\n[8/8] training the gift-value models on the flow's table and scoring them on the test days")
@@ -190,3 +169,13 @@ def _demo(args: argparse.Namespace, out: Path) -> int:
     )
     print(f"  total time         {time.monotonic() - started:.0f}s")
     return 0 if topics.agree else 1
+
+
+def _tail_back(topic: str, bootstrap: str, limit: int, client: dict[str, str]) -> int:
+    """Print the first ``limit`` records of ``topic`` (as `giftlive tail --from-beginning` does)."""
+    from replay.tail import tail
+
+    buffer = io.StringIO()
+    shown = tail(topic, bootstrap, from_beginning=True, limit=limit, timeout_s=15, out=buffer, client=client)
+    print(buffer.getvalue(), end="")
+    return shown
