@@ -23,6 +23,7 @@ from replay.kafka_topics import metadata
 
 LOST_AFTER_S = 30.0  # default: how long the broker may stay unreachable before the run gives up
 _DOWN = (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._RESOLVE)
+SOCKET_TIMEOUT_MS = 10_000  # librdkafka's default, 60 s, is how long a hung broker goes unnoticed
 _RESTART = "start it again and rerun (with --recovery the run resumes from its last snapshot)"
 
 
@@ -83,11 +84,13 @@ class BrokerWatch:
         self.saw_traffic()  # it came back while nothing was read
 
     def consumer_settings(self) -> dict[str, Any]:
-        """Report through this watch; librdkafka's own log stays quiet (the watch says what matters)."""
-        return {"error_cb": self.on_error, "log_level": 0}
+        """Report through this watch; librdkafka's own log stays quiet (the watch says what matters). A
+        broker that hangs with its connections open (not closed) is seen after SOCKET_TIMEOUT_MS."""
+        return {"error_cb": self.on_error, "log_level": 0, "socket.timeout.ms": SOCKET_TIMEOUT_MS}
 
     def producer_settings(self) -> dict[str, Any]:
         return {
+            "socket.timeout.ms": SOCKET_TIMEOUT_MS,
             "error_cb": self.on_error,
             "on_delivery": self.on_delivery,
             "message.timeout.ms": int(self.lost_after_s * 1000),

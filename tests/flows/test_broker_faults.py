@@ -5,25 +5,43 @@ forever (--idle-after)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+import orjson
+import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Producer
 
+from cli.main import main
+from flows.outputs import OUTPUT_BY_NAME, OUTPUTS
 from giftlive.events import encode, kafka_key
 from replay.broker import LocalBroker
 from replay.kafka_topics import ensure_topics
+from replay.producer import replay_events
 from replay.topic_reader import read_topic
-from tests.fake_events import fake_event_table
+from tests.fake_events import fake_event_table, write_fake_event_log
 
 pytestmark = pytest.mark.kafka
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_TIMEOUT_S = 3.0
+RESUMABLE = ["--broker-timeout", str(BROKER_TIMEOUT_S)]
+
+
+def _by_id(bootstrap: str, topic: str, id_field: str) -> dict[str, dict]:
+    """The topic's records by id (at-least-once repeats must be identical)."""
+    rows: dict[str, dict] = {}
+    values: list[bytes] = []
+    read_topic(bootstrap, topic, on_value=values.append)
+    for value in values:
+        row = orjson.loads(value)
+        assert rows.setdefault(row[id_field], row) == row
+    return rows
 
 
 def _produce(bootstrap: str, topic: str, rows: list[dict], partitions: list[int]) -> None:
@@ -107,3 +125,62 @@ def test_a_partition_that_receives_nothing_does_not_hold_the_outputs_back(tmp_pa
             flow.terminate()
             flow.wait(10)
     assert decisions > 0 and running, (tmp_path / "run.log").read_text()[-2000:]
+
+
+def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_still_holds(tmp_path: Path):
+    """The broker hangs (SIGSTOP: it keeps its data, as a restarted real broker would) under a tailing run
+    with --recovery; the run ends with one line; once the broker is back, the same command resumes and the
+    outputs, after dropping repeats by id, equal an uninterrupted run's."""
+    log_path = write_fake_event_log(tmp_path / "events.parquet", 60_000, span_s=6 * 3600)
+    with LocalBroker() as broker:
+        topic = f"resume.{uuid.uuid4().hex[:8]}"
+        replay_events(log_path, broker.bootstrap, topic=topic, progress=False)  # with end markers
+        reference = tmp_path / "reference"
+        ref_topics = [f"--{o.name}-topic={topic}.ref.{o.name}" for o in OUTPUTS]
+        assert (
+            main(
+                [
+                    "run",
+                    "--bootstrap",
+                    broker.bootstrap,
+                    "--events-topic",
+                    topic,
+                    "--out",
+                    str(reference),
+                    *ref_topics,
+                ]
+            )
+            == 0
+        )
+        resumed = [*RESUMABLE, "--recovery", str(tmp_path / "recovery"), "--snapshot-every", "1"]
+        flow = _run(broker.bootstrap, topic, tmp_path / "first.log", *resumed)
+        try:
+            time.sleep(5)  # mid-run
+            os.kill(broker.pid, signal.SIGSTOP)
+            code = flow.wait(timeout=90)
+        finally:
+            os.kill(broker.pid, signal.SIGCONT)
+            if flow.poll() is None:
+                flow.kill()
+        last = (tmp_path / "first.log").read_text().splitlines()[-1]
+        assert code == 2 and ("lost Kafka" in last or "did not take an output record" in last), last
+        wanted = {o.name: pq.read_table(reference / o.file).to_pylist() for o in OUTPUTS if o.id_field}
+        before = _by_id(broker.bootstrap, f"{topic}.decisions", "decision_id")
+        assert 0 < len(before) < len(wanted["decisions"]), "the broker was lost mid-run"
+        flow = _run(broker.bootstrap, topic, tmp_path / "second.log", *resumed)
+        try:
+            deadline, got = time.monotonic() + 120, {}
+            while time.monotonic() < deadline and flow.poll() is None:
+                time.sleep(3)
+                got = {
+                    name: _by_id(broker.bootstrap, f"{topic}.{name}", OUTPUT_BY_NAME[name].id_field)
+                    for name in wanted
+                }
+                if all(len(got[name]) >= len(rows) for name, rows in wanted.items()):
+                    break
+        finally:
+            flow.terminate()
+            flow.wait(10)
+    for name, rows in wanted.items():
+        want = {row[OUTPUT_BY_NAME[name].id_field]: row for row in rows}
+        assert got[name] == want, name
