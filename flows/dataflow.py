@@ -47,6 +47,7 @@ def build_flow(
     """The dataflow for ``settings``; tests pass their own ``source`` (raw records), ``senders`` and ``sinks``
     (one per output kind of flows/outputs.py, each taking records) to run it in memory."""
     flow = Dataflow("giftlive")
+    watch = _watch(settings) if settings.bootstrap is not None else None  # the source's and sinks' broker
     from_kafka = source is None and settings.events_path is None
     total = None
     if source is None:
@@ -58,7 +59,7 @@ def build_flow(
             source = WatchedKafkaSource(
                 [settings.bootstrap],
                 [settings.events_topic],
-                watch=_watch(settings),
+                watch=watch,
                 idle_after_s=settings.idle_after_s if settings.follow else None,
                 tail=settings.follow,
                 add_config={**_NO_AUTO_CREATE, **settings.kafka_config},
@@ -105,7 +106,7 @@ def build_flow(
         stream = op.merge(f"all_{output.name}", *sinks_out[output.kind])
         if metrics is not None:
             stream = op.inspect(f"{output.name}_metrics", stream, partial(_wrote, metrics))
-        _sink(output, stream, settings, sinks)
+        _sink(output, stream, settings, sinks, watch)
     return flow
 
 
@@ -162,7 +163,13 @@ def _split_decider(name: str, packets: Stream, decisions: bool) -> tuple[Stream,
     return split.falses, split.trues
 
 
-def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[str, Any] | None) -> None:
+def _sink(
+    output: Output,
+    stream: Stream,
+    settings: FlowSettings,
+    sinks: dict[str, Any] | None,
+    watch: BrokerWatch | None,
+) -> None:
     """Items here are ``(kind, [records])``: lists travel through the dataflow, records only at the edges."""
     name = output.name
     if sinks is not None:
@@ -170,9 +177,9 @@ def _sink(output: Output, stream: Stream, settings: FlowSettings, sinks: dict[st
         return
     if settings.out_dir is not None:
         op.output(f"{name}_file", stream, ParquetSink(settings.out_dir / output.file, output.schema))
-    if settings.bootstrap is not None and settings.events_path is None:
+    if watch is not None and settings.events_path is None:
         messages = op.flat_map(f"{name}_messages", stream, partial(_messages, output))
-        config = {**_NO_AUTO_CREATE, **settings.kafka_config, **_watch(settings).producer_settings()}
+        config = {**_NO_AUTO_CREATE, **settings.kafka_config, **watch.producer_settings()}
         sink = KafkaSink([settings.bootstrap], settings.topic(output), add_config=config)
         op.output(f"{name}_kafka", messages, sink)
 
@@ -203,10 +210,8 @@ def _watch(settings: FlowSettings) -> BrokerWatch:
 
 def partition_count(bootstrap: str, topic: str, client: dict[str, str] | None = None) -> int:
     """How many partitions feed the flow: each is a sender whose watermark the stages wait for."""
-    try:
-        meta = admin(bootstrap, client).list_topics(
-            timeout=10
-        )  # all topics: naming one lets a broker auto-create it
+    try:  # all topics: naming one lets a broker auto-create it
+        meta = admin(bootstrap, client).list_topics(timeout=10)
     except Exception as exc:  # noqa: BLE001 - any client failure means the same to the user
         raise UserError(f"cannot read metadata of topic {topic!r} at {bootstrap}: {exc}") from None
     info = meta.topics.get(topic)

@@ -26,6 +26,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from flows.outputs import OUTPUT_BY_KIND
+from flows.stages.base import Stage
+from flows.stages.protocol import DEAD_LETTER, DECISION
 from giftlive.events import EventType
 
 REQUEST_TYPES = (EventType.IMPRESSION, EventType.CLICK)  # the events the decision stage answers
@@ -102,11 +105,11 @@ class FlowMetrics:
 
     def wrote(self, kind: str, records: list[dict[str, Any]]) -> None:
         """Records handed to an output's sink."""
-        self.outputs.labels(kind.lstrip("!")).inc(len(records))
-        if kind.lstrip("!") == "deadletter":
+        self.outputs.labels(OUTPUT_BY_KIND[kind].name).inc(len(records))
+        if kind == DEAD_LETTER:
             for record in records:
-                self.dead_letters.labels(str(record["reason"]).split(":", 1)[0].split()[0]).inc()
-        elif kind.lstrip("!") == "decisions":
+                self.dead_letters.labels(_reason_word(record["reason"])).inc()
+        elif kind == DECISION:
             self.decisions.inc(len(records))
             now = time.monotonic()
             with self._lock:
@@ -115,12 +118,18 @@ class FlowMetrics:
                 if at is not None:
                     self.latency.observe(now - at)
 
-    def stage_sizes(self, stage: str, shard: int, sizes: dict[str, int]) -> None:
-        """A stage shard's state sizes; reported at most every few seconds per shard."""
+    def stage_sizes(self, stage: Stage, shard: int) -> None:
+        """A stage shard's state sizes, counted at most every few seconds per shard (not every batch)."""
         now = time.monotonic()
-        key = (stage, shard)
+        key = (stage.name, shard)
         if now - self._stage_at.get(key, 0.0) < _STATE_EVERY_S:
             return
         self._stage_at[key] = now
-        for part, size in sizes.items():
-            self.state.labels(stage, str(shard), part).set(size)
+        for part, size in stage.sizes().items():
+            self.state.labels(stage.name, str(shard), part).set(size)
+
+
+def _reason_word(reason: str) -> str:
+    """A dead letter's reason as a label: its first word (late, duplicate, future, not, ...)."""
+    words = reason.split(":", 1)[0].split()
+    return words[0] if words else "unknown"

@@ -39,7 +39,7 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
             self._stage = self._make(values[0].receiver)
         out = self._stage.on_packets(values)
         if self._metrics is not None:
-            self._metrics.stage_sizes(self._stage.name, values[0].receiver, self._stage.sizes())
+            self._metrics.stage_sizes(self._stage, values[0].receiver)
         return out, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[list[tuple[str, Any]], bool]:
@@ -48,9 +48,7 @@ class StageLogic(StatefulBatchLogic[Packet, tuple[str, Any], bytes]):
         return self._stage.on_eof(), StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        if not self._snapshots:
-            return _NO_SNAPSHOT
-        return pickle.dumps(self._stage, protocol=pickle.HIGHEST_PROTOCOL)
+        return _dump(self._stage, self._snapshots)
 
 
 class DecodeLogic(StatefulBatchLogic[RawRecord, tuple[str, Any], bytes]):
@@ -66,12 +64,15 @@ class DecodeLogic(StatefulBatchLogic[RawRecord, tuple[str, Any], bytes]):
         return self._decode(values, self._clocks), StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        if not self._snapshots:
-            return _NO_SNAPSHOT
-        return pickle.dumps(self._clocks, protocol=pickle.HIGHEST_PROTOCOL)
+        return _dump(self._clocks, self._snapshots)
 
 
 _NO_SNAPSHOT = b""
+
+
+def _dump(state: Any, snapshots: bool) -> bytes:
+    """The pickled state, or a marker that says the run keeps none (``_restore`` refuses to resume it)."""
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL) if snapshots else _NO_SNAPSHOT
 
 
 def _restore(resume: bytes | None) -> Any:

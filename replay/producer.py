@@ -33,7 +33,7 @@ from giftlive.errors import UserError
 from giftlive.events import COLUMNS, CONTROL_HEADER, END_OF_PARTITION, EventType, encode, kafka_key
 from replay.arrow_encode import encode_batch
 from replay.event_log import open_event_log, resolve_event_log
-from replay.kafka_topics import ensure_topics
+from replay.kafka_topics import client_config, ensure_topics
 
 READ_BATCH_ROWS = 65_536
 _POLL_EVERY = 1024  # produce() calls between poll(0)/clock checks; a power of two
@@ -236,7 +236,7 @@ def replay_events(
     config = producer_config(bootstrap)
     if speed is not None:
         config["linger.ms"] = 5  # a paced replay is a trickle: keep records close to their event time
-    producer = Producer({**config, **(client or {}), "on_delivery": on_delivery})
+    producer = Producer({**client_config(bootstrap, client, **config), "on_delivery": on_delivery})
     counts = np.zeros(len(_WIRE_NAMES), dtype=np.int64)
     status = _Progress(log.metadata.num_rows, _last_ts(log), speed, sys.stderr if progress else None)
     produce, poll = producer.produce, producer.poll

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from bytewax.testing import TestingSource, run_main
 
 from flows.dataflow import build_flow
+from flows.outputs import OUTPUTS, output_files
 from flows.settings import FlowSettings
 from flows.stages.decode import RawRecord
 from flows.stages.protocol import DEAD_LETTER, DECISION, LABEL, PREDICTION, TRAINING
@@ -77,3 +79,16 @@ def run_flow(
         sinks[DECISION].items,
         sinks[PREDICTION].items,
     )
+
+
+def output_topic_flags(prefix: str) -> list[str]:
+    """`giftlive run` flags sending every output to its own topic ``<prefix>.<output name>``."""
+    return [f"--{output.name}-topic={prefix}.{output.name}" for output in OUTPUTS]
+
+
+def output_rows(out_dir: Path) -> dict[str, list[str]]:
+    """Every output file's rows, each as a sorted repr, sorted: equal for equal outputs in any order."""
+    return {
+        name: sorted(repr(sorted(row.items())) for row in pq.read_table(path).to_pylist())
+        for name, path in output_files(out_dir).items()
+    }

@@ -19,6 +19,7 @@ from giftlive.events import encode, kafka_key
 from replay.kafka_topics import ensure_topics
 from replay.topic_reader import read_topic
 from tests.fake_events import fake_event_table
+from tests.flow_harness import output_rows, output_topic_flags
 
 pytestmark = pytest.mark.kafka
 
@@ -62,13 +63,9 @@ def _bad(good: dict, rng: random.Random) -> tuple[bytes | None, str]:
 
 
 def _run(bootstrap: str, topic: str, out: Path) -> dict[str, list[str]]:
-    outputs = [
-        f"--{name}-topic={topic}.{name}" for name in ("decisions", "predictions", "training", "labels")
-    ]
-    args = ["run", "--bootstrap", bootstrap, "--events-topic", topic, "--out", str(out), *outputs]
-    assert main([*args, f"--deadletter-topic={topic}.deadletter"]) == 0
-    tables = {name: pq.read_table(path).to_pylist() for name, path in output_files(out).items()}
-    return {name: sorted(repr(sorted(row.items())) for row in rows) for name, rows in tables.items()}
+    args = ["run", "--bootstrap", bootstrap, "--events-topic", topic, "--out", str(out)]
+    assert main([*args, *output_topic_flags(topic)]) == 0
+    return output_rows(out)
 
 
 def test_ten_thousand_bad_records_are_dead_lettered_and_change_no_output(

@@ -25,6 +25,7 @@ from replay.kafka_topics import ensure_topics
 from replay.producer import replay_events
 from replay.topic_reader import read_topic
 from tests.fake_events import fake_event_table, write_fake_event_log
+from tests.flow_harness import output_topic_flags
 
 pytestmark = pytest.mark.kafka
 
@@ -54,9 +55,6 @@ def _produce(bootstrap: str, topic: str, rows: list[dict], partitions: list[int]
 
 
 def _run(bootstrap: str, topic: str, log: Path, *extra: str) -> subprocess.Popen:
-    outputs = [
-        f"--{name}-topic={topic}.{name}" for name in ("decisions", "predictions", "training", "labels")
-    ]
     return subprocess.Popen(
         [
             sys.executable,
@@ -68,8 +66,7 @@ def _run(bootstrap: str, topic: str, log: Path, *extra: str) -> subprocess.Popen
             "--events-topic",
             topic,
             "--follow",
-            f"--deadletter-topic={topic}.deadletter",
-            *outputs,
+            *output_topic_flags(topic),
             *extra,
         ],
         cwd=REPO,
@@ -136,7 +133,7 @@ def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_stil
         topic = f"resume.{uuid.uuid4().hex[:8]}"
         replay_events(log_path, broker.bootstrap, topic=topic, progress=False)  # with end markers
         reference = tmp_path / "reference"
-        ref_topics = [f"--{o.name}-topic={topic}.ref.{o.name}" for o in OUTPUTS]
+        ref_topics = output_topic_flags(f"{topic}.ref")
         assert (
             main(
                 [
