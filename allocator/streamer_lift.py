@@ -80,8 +80,7 @@ class StreamerLifts(CompactState):
 
     def evidence(self, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(streamers, gifts, expected, clicks) of every streamer, decayed to ``now_ms``."""
-        elapsed = np.maximum(now_ms - np.array(self.at, dtype=np.int64), 0)
-        d = 0.5 ** (elapsed / self.half_life_ms)
+        d = self._decay(np.array(self.at, dtype=np.int64), now_ms)
         ids = np.array(self.ids, dtype=np.int64)
         return ids, np.array(self.gifts) * d, np.array(self.expected) * d, np.array(self.clicks) * d
 
@@ -103,11 +102,15 @@ class StreamerLifts(CompactState):
         slot = self.slot
         slots = [slot.get(s, -1) for s in streamers.tolist()]
         at = np.array([self.at[i] if i >= 0 else now_ms for i in slots], dtype=np.int64)
-        d = 0.5 ** (np.maximum(now_ms - at, 0) / self.half_life_ms)
+        d = self._decay(at, now_ms)
         gifts = np.array([self.gifts[i] if i >= 0 else 0.0 for i in slots]) * d
         expected = np.array([self.expected[i] if i >= 0 else 0.0 for i in slots]) * d
         clicks = np.array([self.clicks[i] if i >= 0 else 0.0 for i in slots]) * d
         return self.shape + gifts, self.shape + self.scale * expected, clicks
+
+    def _decay(self, at: np.ndarray, now_ms: int) -> np.ndarray:
+        """The weight left at ``now_ms`` of sums last updated at ``at`` (never above 1)."""
+        return decay_factor(np.maximum(now_ms - at, 0), self.half_life_ms)
 
     def sweep(self, now_ms: int) -> None:
         """Forget streamers not labelled for FORGET_HALF_LIVES half-lives (< 2 % of their evidence left)."""
