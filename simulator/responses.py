@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from giftlive.counter_random import hash_bits, hash_uniform
 from giftlive.events import EventType
 from replay.synth.draws import KeyedDraws, rank_in_session
-from replay.synth.population import hash_bits, hash_uniform
 from replay.synth.truth import GroundTruth
 
 _CLICK_STREAM = 1

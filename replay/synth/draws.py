@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from replay.synth.population import hash_bits
+from giftlive.counter_random import hash_bits
 
 Per = int | np.ndarray  # the number of sessions, or each item's session (sorted)
 

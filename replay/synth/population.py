@@ -12,6 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from giftlive.counter_random import splitmix
 from replay.synth.params import DEMO_SCALE, WorldParams
 
 
@@ -151,43 +152,8 @@ def pair_noise(seed: int, users: np.ndarray, streamers: np.ndarray) -> np.ndarra
     s = np.asarray(streamers, dtype=np.uint64)
     with np.errstate(over="ignore"):
         x = (u * np.uint64(0x9E3779B97F4A7C15)) ^ (s * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(seed)
-        a = _splitmix(x)
-        b = _splitmix(a)
+        a = splitmix(x)
+        b = splitmix(a)
     u1 = ((a >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
     u2 = (b >> np.uint64(11)).astype(np.float64) / 2.0**53
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-
-
-def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
-    """64 deterministic random bits for every (first, second) pair under (seed, stream): a counter-based
-    draw, the same whichever other pairs are drawn beside it (common random numbers)."""
-    key = _splitmix_int((seed * 0xD1B54A32D192ED03 + stream) & _MASK64)
-    a = np.asarray(first, dtype=np.uint64)
-    b = np.asarray(second, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(key)
-        return _splitmix(_splitmix(x))
-
-
-_MASK64 = (1 << 64) - 1
-
-
-def _splitmix_int(z: int) -> int:
-    """SplitMix64 of one Python int (a scalar key costs no array operations)."""
-    z = (z + 0x9E3779B97F4A7C15) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
-
-
-def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
-    """A uniform draw in [0, 1) for every (first, second) pair, from ``hash_bits``."""
-    return (hash_bits(seed, first, second, stream) >> np.uint64(11)).astype(np.float64) / 2.0**53
-
-
-def _splitmix(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = x + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))

@@ -1,0 +1,42 @@
+"""Counter-based random numbers: a draw keyed by (seed, stream, a pair of integers), the same whichever other
+keys are drawn beside it and in whichever process. The world uses them for common random numbers, the
+allocator for choices that must agree across shards. SplitMix64 (Steele, Lea and Flood 2014) by hand:
+numpy's generators are sequential, and one generator per key costs ~10 us."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MASK64 = (1 << 64) - 1
+
+
+def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
+    """64 deterministic random bits for every (first, second) pair under (seed, stream)."""
+    key = _splitmix_int((seed * 0xD1B54A32D192ED03 + stream) & _MASK64)
+    a = np.asarray(first, dtype=np.uint64)
+    b = np.asarray(second, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(key)
+        return splitmix(splitmix(x))
+
+
+def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
+    """A uniform draw in [0, 1) for every (first, second) pair, from ``hash_bits``."""
+    return (hash_bits(seed, first, second, stream) >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function on every element (uint64)."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _splitmix_int(z: int) -> int:
+    """SplitMix64 of one Python int (a scalar key costs no array operations)."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
