@@ -28,7 +28,7 @@ from flows.settings import FlowSettings
 from flows.stage_logic import builder, decode_builder
 from flows.stages.decode import PartitionClock, RawRecord, decode_batch
 from flows.stages.factory import StageFactory
-from flows.stages.protocol import is_decision_key, is_output
+from flows.stages.protocol import decode_key, is_decision_key, is_output
 from giftlive.errors import UserError
 from giftlive.events import END_OF_PARTITION, control_marker
 from giftlive.stream_time import IDLE_WATERMARK
@@ -111,7 +111,7 @@ def build_flow(
 
 
 def _partition_key(record: RawRecord) -> str:
-    return str(record.partition)
+    return decode_key(record.partition)
 
 
 def _decode(

@@ -8,7 +8,9 @@ Stage keys and who sends to whom (each receiver numbers its senders; its Waterma
     decode ──► s{i} streamer shard i       senders: the input partitions 0..P-1
     s{i}   ──► u{j} user shard j           senders: the streamer shards 0..S-1
     u{j}   ──► l0   the label stage        senders: the user shards 0..U-1
-    l0, s{i}, u{j} ──► d0 decision stage   senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S + j
+    l0, s{i}, u{j} ──► d{j} decision shard senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S
+
+(the keys are these names with a suffix that spreads each stage's shards over the workers: placement.py)
 
 Within one millisecond the merge orders items by (ts, type, id): room viewers (VIEWERS_ITEM_TYPE), model
 snapshots (MODEL_ITEM_TYPE), then the event types (giftlive.events.EventType), then labels (LABEL_ITEM_TYPE).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from flows.stages.placement import ROUTE_SLOTS, shard_key
 from giftlive.events import EventType
 
 # Output kinds: the key of an output item. flows/outputs.py maps each to its topic, file and schema.
@@ -27,20 +30,25 @@ TRAINING = "!training"
 DECISION = "!decisions"
 PREDICTION = "!predictions"
 
-LABEL_STAGE_KEY = "l0"  # the one label stage
-DECISION_STAGE_KEY = "d0"  # the first decision shard (the only one with one user shard)
+# The stage keys: a stage's shard i runs on worker i mod W, the label stage on the last (placement.py).
+LABEL_STAGE_KEY = shard_key("l", 0, slot=ROUTE_SLOTS - 1)  # the one label stage
 
 LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
 MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
 VIEWERS_ITEM_TYPE = -2  # before those: the rooms' viewers from the events strictly before its millisecond
 
 
+def decode_key(partition: int) -> str:
+    """The decode step's key for the records of input partition ``partition``."""
+    return shard_key("p", partition)
+
+
 def streamer_key(shard: int) -> str:
-    return f"s{shard}"
+    return shard_key("s", shard)
 
 
 def user_key(shard: int) -> str:
-    return f"u{shard}"
+    return shard_key("u", shard)
 
 
 def is_output(key: str) -> bool:
@@ -49,8 +57,11 @@ def is_output(key: str) -> bool:
 
 
 def decision_key(shard: int) -> str:
-    """Decision shard ``shard`` decides the requests of user shard ``shard``."""
-    return f"d{shard}"
+    """Decision shard ``shard`` decides the requests of user shard ``shard`` (on the same worker)."""
+    return shard_key("d", shard)
+
+
+DECISION_STAGE_KEY = decision_key(0)  # the first decision shard (the only one with one user shard)
 
 
 def is_decision_key(key: str) -> bool:

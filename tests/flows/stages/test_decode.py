@@ -2,7 +2,7 @@
 letters with a reason, late events judged by their partition's order alone."""
 
 from flows.stages.decode import FUTURE_RUN, RawRecord, decode_batch
-from flows.stages.protocol import DEAD_LETTER, Packet
+from flows.stages.protocol import DEAD_LETTER, Packet, streamer_key
 from giftlive.events import END_OF_PARTITION, encode
 from giftlive.stream_time import END_OF_TIME
 
@@ -20,10 +20,10 @@ def _records(*events: dict, partition: int = 0) -> list[RawRecord]:
 def test_events_go_to_their_streamer_shard_and_every_shard_gets_the_watermark():
     items = decode_batch(_records(_click(1, T, streamer=3), _click(2, T + 10, streamer=4)), 2, 5)
     packets = dict(items)
-    assert set(packets) == {"s0", "s1"}
-    assert [e["id"] for e in packets["s1"].events] == ["c1"]  # streamer 3 -> shard 1
-    assert [e["id"] for e in packets["s0"].events] == ["c2"]
-    assert packets["s0"].watermark == packets["s1"].watermark == T + 10 - 5
+    assert set(packets) == {streamer_key(0), streamer_key(1)}
+    assert [e["id"] for e in packets[streamer_key(1)].events] == ["c1"]  # streamer 3 -> shard 1
+    assert [e["id"] for e in packets[streamer_key(0)].events] == ["c2"]
+    assert packets[streamer_key(0)].watermark == packets[streamer_key(1)].watermark == T + 10 - 5
 
 
 def test_bad_and_late_records_are_dead_lettered_with_a_reason():
@@ -42,7 +42,10 @@ def test_bad_and_late_records_are_dead_lettered_with_a_reason():
 
 def test_end_of_partition_releases_the_partition_for_ever():
     items = decode_batch([RawRecord(0, 0, None, None, END_OF_PARTITION)], 2, 5)
-    assert items == [("s0", Packet(0, 0, END_OF_TIME, [])), ("s1", Packet(1, 0, END_OF_TIME, []))]
+    assert items == [
+        (streamer_key(0), Packet(0, 0, END_OF_TIME, [])),
+        (streamer_key(1), Packet(1, 0, END_OF_TIME, [])),
+    ]
 
 
 DAY = 86_400_000
@@ -54,20 +57,20 @@ def test_a_far_future_event_is_dead_lettered_and_leaves_the_watermark_where_it_w
     first = decode_batch(_records(_click(1, T), _click(2, T + DAY + 1)), 1, 5, clocks=clocks, now_ms=NOW)
     (dead,) = dict(first)[DEAD_LETTER]
     assert dead["reason"].startswith("future: ts") and "partition 0's newest" in dead["reason"]
-    assert dict(first)["s0"].watermark == T - 5
+    assert dict(first)[streamer_key(0)].watermark == T - 5
     later = dict(decode_batch(_records(_click(3, T + 1000)), 1, 5, clocks=clocks, now_ms=NOW))
-    assert DEAD_LETTER not in later and [e["id"] for e in later["s0"].events] == ["c3"]
+    assert DEAD_LETTER not in later and [e["id"] for e in later[streamer_key(0)].events] == ["c3"]
 
 
 def test_the_first_event_of_a_partition_is_checked_against_the_wall_clock():
     items = dict(decode_batch(_records(_click(1, NOW + DAY + 1), _click(2, T)), 1, 5, now_ms=NOW))
     (dead,) = items[DEAD_LETTER]
     assert "ahead of the wall clock" in dead["reason"]
-    assert [e["id"] for e in items["s0"].events] == ["c2"]
+    assert [e["id"] for e in items[streamer_key(0)].events] == ["c2"]
 
 
 def test_a_partition_whose_time_really_jumped_is_not_stuck():
     jumped = [_click(i, T + 2 * DAY + i) for i in range(FUTURE_RUN + 1)]
     items = dict(decode_batch(_records(_click(-1, T), *jumped), 1, 5, now_ms=NOW))
     assert len(items[DEAD_LETTER]) == FUTURE_RUN - 1
-    assert [e["id"] for e in items["s0"].events] == ["c-1", f"c{FUTURE_RUN - 1}", f"c{FUTURE_RUN}"]
+    assert [e["id"] for e in items[streamer_key(0)].events] == ["c-1", f"c{FUTURE_RUN - 1}", f"c{FUTURE_RUN}"]

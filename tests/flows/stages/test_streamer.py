@@ -1,7 +1,7 @@
 """StreamerStage: merges partitions by event time, attaches streamer and room features to clicks from
 strictly before their millisecond, routes user events by user shard and room events to the decision stage."""
 
-from flows.stages.protocol import DECISION_STAGE_KEY, Packet
+from flows.stages.protocol import DECISION_STAGE_KEY, Packet, user_key
 from flows.stages.streamer import StreamerStage
 from giftlive.events import EventType
 
@@ -20,9 +20,9 @@ def test_waits_for_every_partition_then_releases_in_event_time_order():
     first = stage.on_packets([Packet(0, 0, T + 100, [_event(EventType.CLICK, 1, T + 50, user=2)])])
     assert all(not p.events for _, p in first)  # partition 1 has said nothing yet
     out = dict(stage.on_packets([Packet(0, 1, T + 100, [_event(EventType.CLICK, 2, T + 20, user=3)])]))
-    assert [e["id"] for e in out["u0"].events] == ["e1"]  # user 2 -> shard 0
-    assert [e["id"] for e in out["u1"].events] == ["e2"]
-    assert out["u0"].watermark == T + 100
+    assert [e["id"] for e in out[user_key(0)].events] == ["e1"]  # user 2 -> shard 0
+    assert [e["id"] for e in out[user_key(1)].events] == ["e2"]
+    assert out[user_key(0)].watermark == T + 100
 
 
 def test_a_click_sees_only_clicks_from_before_its_millisecond_and_rooms_go_to_the_decision_stage():
@@ -34,7 +34,7 @@ def test_a_click_sees_only_clicks_from_before_its_millisecond_and_rooms_go_to_th
         _event(EventType.CLICK, 3, T + 20),
     ]
     out = dict(stage.on_packets([Packet(0, 0, T + 1_000, events)]))
-    clicks = {e["id"]: e["streamer_features"] for e in out["u0"].events}
+    clicks = {e["id"]: e["streamer_features"] for e in out[user_key(0)].events}
     assert clicks["e1"][0] == clicks["e2"][0] == 0  # streamer clicks before that millisecond
     assert clicks["e3"][0] == 2
     assert [e["id"] for e in out[DECISION_STAGE_KEY].events] == ["e0"]

@@ -2,7 +2,7 @@
 stage, a training row per click at the end of its window, and one request per impression or click."""
 
 from features.columns import FEATURES
-from flows.stages.protocol import DECISION_STAGE_KEY, LABEL_STAGE_KEY, TRAINING, Packet
+from flows.stages.protocol import DECISION_STAGE_KEY, LABEL_STAGE_KEY, TRAINING, Packet, user_key
 from flows.stages.streamer import StreamerStage
 from flows.stages.user import UserStage
 from giftlive.events import EventType
@@ -19,7 +19,7 @@ def _event(kind: EventType, i: int, ts: int, **extra) -> dict:
 def _through_streamer_stage(events: list[dict]) -> Packet:
     """The events as the streamer stage hands them on (with streamer and room features on clicks)."""
     stage = StreamerStage(0, senders=1, user_shards=1)
-    return dict(stage.on_packets([Packet(0, 0, events[-1]["ts"] + 1, events)]))["u0"]
+    return dict(stage.on_packets([Packet(0, 0, events[-1]["ts"] + 1, events)]))[user_key(0)]
 
 
 def test_a_gifted_click_gives_labels_a_training_row_and_requests():
