@@ -242,9 +242,19 @@ class Allocator(CompactState):
         rooms, probabilities = self.last_distribution()
         return float(probabilities[rooms == live_id].sum())
 
-    def posterior_values(self, streamers: list[int], now: int) -> np.ndarray:
-        """Each streamer's posterior value per exposure (as the greedy policy ranks them)."""
-        return self._posterior_means(streamers, now)
+    def direct_values(self, request: dict[str, Any], live_ids: list[int]) -> np.ndarray:
+        """The value of showing each room to the last request's user under this allocator's own model at its
+        posterior mean: the value policy's P(click) x gift value for this user, otherwise the streamer's
+        posterior value per exposure (as the greedy policy ranks them); 0 for a room not live. For
+        off-policy evaluation: the direct-method model of this allocator as a target."""
+        if self.value is not None:
+            return self.value.mean_values(request, self.rooms, live_ids)
+        streamer_of = self.rooms.streamer_of
+        live = [i for i, r in enumerate(live_ids) if r in streamer_of]
+        values = np.zeros(len(live_ids))
+        if live:
+            values[live] = self._posterior_means([streamer_of[live_ids[i]] for i in live], request["ts"])
+        return values
 
     def _capped_rooms(self, user_id: int, now: int) -> tuple[np.ndarray | None, tuple[int, int]]:
         """(mask over ``rooms.arrays()`` of the rooms whose streamer is at capacity or at this user's

@@ -133,6 +133,19 @@ class ValuePolicy(CompactState):
         columns = self._columns(streamers)
         return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, base_weight, own)
 
+    def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
+        """The value of showing each of ``live_ids`` to the request's user at the streamers' posterior means
+        (no draws, returns or prices: the expected gift amount of the exposure); 0 for a room not live."""
+        self.advance_to(request["ts"], rooms)
+        base_weight, own = self._weights(request, rooms)
+        position = rooms.position
+        values = np.zeros(len(live_ids))
+        for i, live_id in enumerate(live_ids):
+            at = position.get(live_id)
+            if at is not None:
+                values[i] = own.get(live_id, base_weight) * self.mean[self.column_at[at]]
+        return values
+
     def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float]]:
         """(the user's weight on a room outside their history, {history room: the user's weight on it}):
         P(click | shown) x E[gift value | click] before the streamer's multiplier, return and price."""

@@ -303,7 +303,7 @@ def _shadow(
 ) -> None:
     """Decide every request in shadow, one at a time (its exact distribution is the allocator's last); for
     each request the logging policy served, keep the shadow's probability of the room shown and its value
-    under the direct-method model (the shadow's own posterior value per exposure of each room)."""
+    under the direct-method model (the shadow's own value of each room for the request: direct_values)."""
     items = _in_order(labels, rooms, requests)
     allocator = stage.allocator
     batch: list[dict[str, Any]] = []
@@ -319,14 +319,9 @@ def _shadow(
         if shown is None:
             continue
         rooms_, probabilities = allocator.last_distribution()
-        streamers = [allocator.rooms.streamer_of[r] for r in rooms_.tolist()]
-        shown_streamer = allocator.rooms.streamer_of.get(shown)
-        values = allocator.posterior_values(
-            [*streamers, *([] if shown_streamer is None else [shown_streamer])], item["ts"]
-        )
-        target_value = float(probabilities @ values[: len(streamers)]) if streamers else 0.0
-        shown_value = float(values[-1]) if shown_streamer is not None else 0.0
-        out[item["id"]] = (float(probabilities[rooms_ == shown].sum()), target_value, shown_value)
+        values = allocator.direct_values(item, [*rooms_.tolist(), shown])
+        target_value = float(probabilities @ values[:-1])
+        out[item["id"]] = (float(probabilities[rooms_ == shown].sum()), target_value, float(values[-1]))
     if batch:
         stage.advance(batch, [])
 

@@ -5,7 +5,9 @@ Logged data: a closed-loop run of the feed (the world's logging policy) with its
 reward of a request is the gift amount its session brought (delayed gifts included). Each target is the
 allocator frozen at the end of warm-up (simulator.policies.frozen), evaluated in shadow on every logged
 request: its exact probability of the room the feed showed, and for DR its value under the direct-method
-model, the target's own posterior value per exposure (what it learned from the warm-up's labels).
+model, the target's own value of each room for the request (Allocator.direct_values: for a value policy its
+P(click) x gift value for this user at the posterior mean, else the streamer's posterior value per
+exposure; what it learned from the warm-up's labels).
 Estimates (evaluation/ope.py: IPS, clipped IPS, SNIPS, DR) are of the total revenue over the window, with
 95% intervals from a bootstrap over allocation rounds (10 minutes of requests share draws); the truth is the
 frozen policy's truth-expected revenue in its own closed loop with the same seed.

@@ -142,3 +142,18 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
         checked += 1
         allocator.decide(req)  # the caps move too
     assert checked == 3000 and value.leaders.at.size < 60
+
+
+def test_direct_values_are_the_policys_own_value_of_each_room_for_the_user():
+    """Off-policy evaluation's direct method for a value policy: the posterior-mean value of each room for
+    this request's user, whose best room is what the policy without draws, floor or prices shows."""
+    allocator = world(PolicyConfig(family="v", scoring="value", sample=False, explore=0, **NO_CAPS))
+    live = allocator.rooms.arrays()[0].tolist()
+    loyal = ((300, 100, 12, 600.0), [(3, 2, 30, 10, 500.0)])
+    for profile in (None, loyal):
+        req = request(f"q-{profile is None}", profile=profile)
+        shown = allocator.decide(req)["live_id"]
+        values = allocator.direct_values(req, [*live, 99_999])
+        assert values[-1] == 0.0  # not live
+        assert live[int(np.argmax(values[:-1]))] == shown
+        assert values.min() >= 0 and values.max() > 0
