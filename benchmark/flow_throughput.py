@@ -195,7 +195,7 @@ def run_plain(
     batches: list[list[RawRecord]], settings: FlowSettings
 ) -> tuple[tuple[float, float], dict[str, int]]:
     clock = Clock()
-    loop = StagePipeline(settings)
+    loop = StagePipeline(settings.for_workers(1))  # the stages of the flow's one-worker run
     for batch in batches:
         loop.feed(batch)
     loop.finish()
@@ -441,13 +441,14 @@ def main() -> int:
         variant = dataclasses.replace(settings, online_model=online, decisions=decisions, policy=policy)
         rates[name], expected = in_memory_part(args, records, batches, variant, events)
 
-    loop = StagePipeline(settings)  # untimed: the largest state, at the end of the log before end of stream
+    # untimed: the largest state, at the end of the log before end of stream
+    loop = StagePipeline(settings.for_workers(1))
     for batch in batches[:-1]:
         loop.feed(batch)
-    snapshots = {
-        f"{args.shards} {name} stages": snapshot_cost([s for k, s in loop.keyed.items() if k[0] == name[0]])
-        for name in ("streamer", "user", "decision")
-    }
+    snapshots = {}
+    for name in ("streamer", "user", "decision"):
+        stages = [s for k, s in loop.keyed.items() if k[0] == name[0]]
+        snapshots[f"{len(stages)} {name} stage(s)"] = snapshot_cost(stages)
     snapshots["all stages"] = snapshot_cost(loop.stages())
     loop.feed(batches[-1])
     loop.finish()

@@ -54,6 +54,7 @@ def run_flow(
     from bytewax.run import cli_main
 
     total_workers = workers * (cluster.size if cluster is not None else 1)
+    settings = settings.for_workers(total_workers)
     recovery_config = _recovery_store(recovery, total_workers) if recovery is not None else None
     sets_up = cluster is None or cluster.sets_up  # one process creates the topics and the output files
     if sets_up and sinks is None and settings.bootstrap is not None and settings.events_path is None:

@@ -5,6 +5,8 @@ GIFTLIVE_OUT           folder for training.parquet, labels.parquet, deadletter.p
 KAFKA_BOOTSTRAP        broker to read the events topic from and write labels/training/dead letters to
 GIFTLIVE_FOLLOW        1: keep tailing the topic after its end (production); 0: stop at the end (default)
 GIFTLIVE_SHARDS        shards of the streamer and user stages (default 4; a multiple of the workers)
+GIFTLIVE_DECISION_SHARDS  shards of the decision stage (default 0: one per worker with `giftlive run`, one
+                       per user shard otherwise); decisions of a priced policy do not depend on it
 GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before events count as late (5000)
 GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
 GIFTLIVE_WINDOW_S      label window W after each click (3600)
@@ -50,6 +52,9 @@ class FlowSettings:
     topics: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TOPICS))  # output name -> topic
     policy: PolicyConfig = field(default_factory=lambda: NAMED_POLICIES[DEFAULT_POLICY].config)
     shards: int = 4
+    # Decision shards (user shard j's requests go to j mod D): each repeats the rounds' broadcast work, so
+    # one per Bytewax worker is best; 0: one per worker in `run_flow`, one per user shard otherwise.
+    decision_shards: int = 0
     lateness_ms: int = 5_000
     ttl_ms: int = 7 * 86_400_000
     window_ms: int = 3_600_000
@@ -78,6 +83,23 @@ class FlowSettings:
             )
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
+        if not 0 <= self.decision_shards <= self.shards:
+            raise UserError(
+                f"decision shards must be between 1 and the shards ({self.shards}), or 0 for one per worker; "
+                f"got {self.decision_shards}"
+            )
+
+    @property
+    def deciders(self) -> int:
+        """How many decision shards the flow has (decision_shards, or one per user shard when 0)."""
+        return self.decision_shards or self.shards
+
+    def for_workers(self, workers: int) -> FlowSettings:
+        """These settings for a run on ``workers`` Bytewax workers in all: one decision shard per worker
+        (at most one per user shard) unless decision_shards is set."""
+        if self.decision_shards:
+            return self
+        return replace(self, decision_shards=min(self.shards, workers))
 
     @property
     def outputs(self) -> tuple[Output, ...]:
@@ -133,6 +155,7 @@ class FlowSettings:
             bootstrap=None if events else (env.get("KAFKA_BOOTSTRAP", "").strip() or None),
             follow=env.get("GIFTLIVE_FOLLOW", "0").strip() in ("1", "true", "yes"),
             shards=int(number("GIFTLIVE_SHARDS", 4)),
+            decision_shards=int(number("GIFTLIVE_DECISION_SHARDS", 0)),
             lateness_ms=int(number("GIFTLIVE_LATENESS_MS", 5_000)),
             ttl_ms=int(number("GIFTLIVE_TTL_HOURS", 168) * 3_600_000),
             window_ms=int(number("GIFTLIVE_WINDOW_S", 3600) * 1000),

@@ -24,7 +24,9 @@ class StageFactory:
     def streamer(self, index: int) -> StreamerStage:
         s = self.settings
         viewers_every = s.policy.price_every_ms if s.policy.capacity_viewers else None
-        return StreamerStage(index, self.senders, s.shards, s.ttl_ms, s.decisions, viewers_every)
+        return StreamerStage(
+            index, self.senders, s.shards, s.ttl_ms, s.decisions, viewers_every, decision_shards=s.deciders
+        )
 
     def user(self, index: int) -> UserStage:
         s = self.settings
@@ -39,15 +41,23 @@ class StageFactory:
             s.online_model,
             pair_features=self.model_lift,
             profile=s.decisions and s.policy.scoring == "value",
+            decision_shards=s.deciders,
         )
 
     def label(self, _index: int = 0) -> LabelStage:
         s = self.settings
         every = s.policy.round_ms if s.policy.pair_model == "online" else None
-        return LabelStage(s.shards, s.window_ms, s.decisions, s.online_model, snapshot_every_ms=every)
+        return LabelStage(
+            s.shards,
+            s.window_ms,
+            s.decisions,
+            s.online_model,
+            snapshot_every_ms=every,
+            decision_shards=s.deciders,
+        )
 
-    def decision(self, _index: int = 0) -> DecisionStage:
-        """Decision shard ``_index`` (one per user shard; every shard is built alike)."""
+    def decision(self, index: int = 0) -> DecisionStage:
+        """Decision shard ``index`` (of ``settings.deciders``; they differ only in their senders)."""
         s = self.settings
         value_model = None
         if s.policy.pair_model == "offline":
@@ -55,4 +65,4 @@ class StageFactory:
 
             assert s.model_dir is not None
             value_model = OfflineValue(s.model_dir)
-        return DecisionStage(decision_senders(s.shards), s.policy, value_model)
+        return DecisionStage(decision_senders(s.shards, s.deciders, index), s.policy, value_model)

@@ -38,6 +38,7 @@ class LabelStage(Stage):
         "open_features",
         "snapshot_every",
         "next_snapshot",
+        "decision_shards",
     )
 
     def __init__(
@@ -47,8 +48,10 @@ class LabelStage(Stage):
         decisions: bool = True,
         online: bool = True,
         snapshot_every_ms: int | None = None,
+        decision_shards: int | None = None,
     ) -> None:
         super().__init__(senders)
+        self.decision_shards = senders if decision_shards is None else decision_shards  # None: one per user
         self.decisions = decisions  # send corrected labels to the decision stage
         self.corrector = LabelCorrector(window_ms)
         self.online = OnlineGiftModel() if online else None
@@ -86,9 +89,9 @@ class LabelStage(Stage):
                 self._snapshot_to(self.merge.released_to, snapshots)
                 items.extend(snapshots)
             watermark = self.merge.released_to
-            out.extend(  # every decision shard learns every label (one per user shard: the senders)
+            out.extend(  # every decision shard learns every label
                 (decision_key(shard), Packet(shard, DECISION_SENDER_OF_LABELS, watermark, items))
-                for shard in range(len(self.merge.senders))
+                for shard in range(self.decision_shards)
             )
         if labels:
             out.append((LABEL, labels))

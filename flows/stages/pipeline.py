@@ -54,8 +54,8 @@ class StagePipeline:
             self.keyed[user_key(j)] = stages.user(j)
         self.keyed[LABEL_STAGE_KEY] = stages.label()
         if decide:
-            for j in range(n):
-                self.keyed[decision_key(j)] = stages.decision(j)
+            for k in range(settings.deciders):
+                self.keyed[decision_key(k)] = stages.decision(k)
         self.counts = dict.fromkeys(OUTPUT_KINDS, 0)
 
     def _output(self, kind: str, records: list[dict[str, Any]]) -> None:

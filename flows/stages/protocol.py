@@ -8,7 +8,10 @@ Stage keys and who sends to whom (each receiver numbers its senders; its Waterma
     decode ──► s{i} streamer shard i       senders: the input partitions 0..P-1
     s{i}   ──► u{j} user shard j           senders: the streamer shards 0..S-1
     u{j}   ──► l0   the label stage        senders: the user shards 0..U-1
-    l0, s{i}, u{j} ──► d{j} decision shard senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S
+    l0, s{i}, u{j} ──► d{k} decision shard k = j mod D
+                                           senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S + j // D
+
+(D decision shards, at most U: one per Bytewax worker in a run, as each repeats the rounds' broadcast work)
 
 (the keys are these names with a suffix that spreads each stage's shards over the workers: placement.py)
 
@@ -68,10 +71,15 @@ def is_decision_key(key: str) -> bool:
     return key[0] == "d"
 
 
-def decision_senders(streamer_shards: int) -> int:
-    """Senders into one decision shard's merge: the label stage, every streamer shard (both broadcast to
-    every decision shard), and its own user shard."""
-    return 1 + streamer_shards + 1
+def decision_shard_of(user_shard: int, decision_shards: int) -> int:
+    """The decision shard that decides the requests of ``user_shard``."""
+    return user_shard % decision_shards
+
+
+def decision_senders(streamer_shards: int, decision_shards: int, shard: int) -> int:
+    """Senders into decision shard ``shard``'s merge: the label stage, every streamer shard (both broadcast to
+    every decision shard), and its user shards (those j with j mod D == shard)."""
+    return 1 + streamer_shards + len(range(shard, streamer_shards, decision_shards))
 
 
 DECISION_SENDER_OF_LABELS = 0
@@ -81,8 +89,8 @@ def decision_sender_of_streamer(shard: int) -> int:
     return 1 + shard
 
 
-def decision_sender_of_user(streamer_shards: int) -> int:
-    return 1 + streamer_shards
+def decision_sender_of_user(streamer_shards: int, user_shard: int, decision_shards: int) -> int:
+    return 1 + streamer_shards + user_shard // decision_shards
 
 
 class Packet(NamedTuple):

@@ -39,6 +39,7 @@ class StreamerStage(Stage):
         "next_sweep",
         "viewers_every_ms",
         "next_viewers",
+        "decision_shards",
     )
 
     def __init__(
@@ -49,8 +50,10 @@ class StreamerStage(Stage):
         ttl_ms: int = DEFAULT_TTL_MS,
         decisions: bool = True,
         viewers_every_ms: int | None = None,
+        decision_shards: int | None = None,
     ) -> None:
         super().__init__(senders)
+        self.decision_shards = user_shards if decision_shards is None else decision_shards
         self.index = index
         # send the rooms' viewers to the decision shards at every multiple of this (capacity prices)
         self.viewers_every_ms = viewers_every_ms if decisions else None
@@ -115,7 +118,8 @@ class StreamerStage(Stage):
         if self.decisions:  # every decision shard gets the room events and viewers
             sender = decision_sender_of_streamer(self.index)
             out.extend(
-                (decision_key(shard), Packet(shard, sender, watermark, rooms)) for shard in range(shards)
+                (decision_key(shard), Packet(shard, sender, watermark, rooms))
+                for shard in range(self.decision_shards)
             )
         return out
 

@@ -28,6 +28,7 @@ from flows.stages.protocol import (
     dead_letter,
     decision_key,
     decision_sender_of_user,
+    decision_shard_of,
     label_item,
     request_item,
 )
@@ -53,6 +54,7 @@ class UserStage(Stage):
 
     __slots__ = (
         "index",
+        "decision_shard",
         "decision_sender",
         "history",
         "pair_features",
@@ -75,14 +77,19 @@ class UserStage(Stage):
         online: bool = True,
         pair_features: bool = False,
         profile: bool = False,
+        decision_shards: int | None = None,
     ) -> None:
+        """``senders``: the streamer shards (as many as the user shards); ``decision_shards``: how many
+        decision shards share the user shards (None: one per user shard)."""
         super().__init__(senders)
         self.index = index
         self.profile = profile  # requests carry the user's and pairs' counts (the value-per-exposure policy)
         self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
-        self.decision_sender = decision_sender_of_user(senders) if decisions else None
+        deciders = senders if decision_shards is None else decision_shards
+        self.decision_shard = decision_shard_of(index, deciders)
+        self.decision_sender = decision_sender_of_user(senders, index, deciders) if decisions else None
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
@@ -164,7 +171,10 @@ class UserStage(Stage):
         out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
         if self.decision_sender is not None:
             out.append(
-                (decision_key(self.index), Packet(self.index, self.decision_sender, watermark, requests))
+                (
+                    decision_key(self.decision_shard),
+                    Packet(self.decision_shard, self.decision_sender, watermark, requests),
+                )
             )
         if orphans:
             out.append((LABEL, orphans))

@@ -1,6 +1,7 @@
 """The embedded flow over a Parquet log gives identical files (training rows, labels, decisions) with one
-worker and with two, and with one, two and four shards (the decision stage is sharded by user: its policy
-prices capacity from the rooms' viewers, so no decision depends on the shard that made it)."""
+worker and with two, and with one, two and four shards and any number of decision shards (the decision
+stage is sharded by user: its policy prices capacity from the rooms' viewers, so no decision depends on the
+shard that made it)."""
 
 from __future__ import annotations
 
@@ -39,18 +40,21 @@ def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: P
 
 def test_the_shard_count_does_not_change_any_output(tmp_path: Path):
     """Features, attribution, the survival correction (one label stage for all shards) and the decisions
-    (one decision shard per user shard, each fed every room, viewer report and label in event time)."""
+    (decision shards sharing the user shards, each fed every room, viewer report and label in event time):
+    1, 2, 4 shards with one decision shard per user shard, and 4 shards with 1 and 3 decision shards."""
     log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=6)
-    for shards in (1, 2, 4):
+    layouts = [(1, 0), (2, 0), (4, 0), (4, 1), (4, 3)]
+    for shards, deciders in layouts:
+        out = tmp_path / f"s{shards}d{deciders}"
         settings = FlowSettings(
-            events_path=log, out_dir=tmp_path / f"s{shards}", shards=shards, policy=SHARD_FREE
+            events_path=log, out_dir=out, shards=shards, decision_shards=deciders, policy=SHARD_FREE
         )
         run_main(build_flow(settings))
     for name, key in OUTPUTS:
-        one = pq.read_table(tmp_path / "s1" / name).sort_by(key)
-        for shards in (2, 4):
-            other = pq.read_table(tmp_path / f"s{shards}" / name).sort_by(key)
-            assert one.num_rows > 1_000 and one.equals(other), (name, shards)
+        one = pq.read_table(tmp_path / "s1d0" / name).sort_by(key)
+        for shards, deciders in layouts[1:]:
+            other = pq.read_table(tmp_path / f"s{shards}d{deciders}" / name).sort_by(key)
+            assert one.num_rows > 1_000 and one.equals(other), (name, shards, deciders)
 
 
 def test_the_decision_stage_does_not_change_features_or_labels(tmp_path: Path):

@@ -26,14 +26,14 @@ def _request(i: int, ts: int) -> dict:
 
 
 def test_every_request_gets_one_decision_for_a_live_room():
-    stage = DecisionStage(decision_senders(1))
+    stage = DecisionStage(decision_senders(1, 1, 0))
     rooms = [_room(EventType.ROOM_START, 5, T), _room(EventType.ROOM_END, 5, T + 1_000)]
     requests = [_request(1, T + 500), _request(2, T + 2_000)]
     out = stage.on_packets(
         [
             Packet(0, DECISION_SENDER_OF_LABELS, T + 5_000, []),
             Packet(0, decision_sender_of_streamer(0), T + 5_000, rooms),
-            Packet(0, decision_sender_of_user(1), T + 5_000, requests),
+            Packet(0, decision_sender_of_user(1, 0, 1), T + 5_000, requests),
         ]
     )
     decisions = {d["request_id"]: d for key, records in out if key == DECISION for d in records}
@@ -43,8 +43,8 @@ def test_every_request_gets_one_decision_for_a_live_room():
 
 
 def test_nothing_is_decided_before_every_sender_has_passed_the_request():
-    stage = DecisionStage(decision_senders(1))
-    out = stage.on_packets([Packet(0, decision_sender_of_user(1), T + 5_000, [_request(1, T)])])
+    stage = DecisionStage(decision_senders(1, 1, 0))
+    out = stage.on_packets([Packet(0, decision_sender_of_user(1, 0, 1), T + 5_000, [_request(1, T)])])
     assert not [key for key, _ in out if key == DECISION]
     out = stage.on_eof()
     assert [len(records) for key, records in out if key == DECISION] == [1]
