@@ -286,11 +286,7 @@ class Allocator(CompactState):
         j = pick if pick >= 0 else int(best[row])
         live_id = NO_ROOM if j < 0 else int(live_ids[j])
         self.last_choice = ("value", (best, cold_rooms, live_ids))
-        rooms, probabilities = self.value.distribution(best, cold_rooms, live_ids)
-        if live_id == NO_ROOM:
-            propensity = max(0.0, 1.0 - float(probabilities.sum()))
-        else:
-            propensity = float(probabilities[rooms == live_id].sum())
+        propensity = self.value.probability(best, cold_rooms, j)
         return self._record(request, live_id, float(value[row]), propensity, live_ids.size, pick >= 0, capped)
 
     def _decide_over_live_rooms(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -32,8 +32,14 @@ from allocator.row_leaders import RowLeaders
 from allocator.streamer_lift import StreamerLifts
 from allocator.user_rates import UserRates
 from giftlive.compact_state import CompactState
+from giftlive.counter_random import hash_uniform
 
 NO_COUNTS = (0, 0, 0, 0.0)
+# Streamers valued at their posterior mean (cold-start ones, or all without draws) often share one value;
+# a relative nudge this small, keyed by (seed, round, streamer), orders them, so a row's leaders are a few
+# rooms rather than every tied one (allocator/row_leaders.py), and the tie goes the same way in every shard.
+TIE_BREAK = 1e-9
+_TIE_STREAM = 2  # counter_random stream of the nudges
 
 
 class ValuePolicy(CompactState):
@@ -54,6 +60,7 @@ class ValuePolicy(CompactState):
         "cold",
         "leaders",
         "column_at",
+        "cold_at",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -74,6 +81,7 @@ class ValuePolicy(CompactState):
         self.column: dict[int, int] = {}  # streamer -> its column
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
+        self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -212,8 +220,9 @@ class ValuePolicy(CompactState):
             best = np.where(value >= 0, candidates[pick_best], -1)
         else:
             best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
-        cold = self.cold[columns]
-        cold_rooms = np.flatnonzero(cold if blocked is None else cold & ~blocked)
+        if self.cold_at is None:  # found again after a room starts or ends or a round opens
+            self.cold_at = np.flatnonzero(self.cold[columns])
+        cold_rooms = self.cold_at if blocked is None else self.cold_at[~blocked[self.cold_at]]
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
         if row < config.explore_rows and cold_rooms.size:
@@ -221,6 +230,17 @@ class ValuePolicy(CompactState):
             w = own.get(int(live_ids[pick]), base_weight)
             value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
         return best, value, cold_rooms, row, pick
+
+    def probability(self, best: np.ndarray, cold_rooms: np.ndarray, room: int) -> float:
+        """The exact probability that the request whose rows chose ``best`` gets live room index ``room``
+        (-1: no room), as ``distribution`` gives it, without listing every room."""
+        rows, explore = self.config.rows, self.config.explore_rows if cold_rooms.size else 0
+        probability = np.count_nonzero(best[explore:] == room) / rows
+        if explore and room >= 0:
+            at = np.searchsorted(cold_rooms, room)
+            if at < cold_rooms.size and cold_rooms[at] == room:
+                probability += explore / rows / cold_rooms.size
+        return probability
 
     def distribution(
         self, best: np.ndarray, cold_rooms: np.ndarray, live_ids: np.ndarray
@@ -255,6 +275,7 @@ class ValuePolicy(CompactState):
         self._grow_column_at(streamers.size)
         self.column_at[: streamers.size] = self._columns(streamers)
         self.leaders.stale = True
+        self.cold_at = None
 
     def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
         """A room started (``rooms`` has it): its streamer is drawn now if it has no draws this round
@@ -264,6 +285,7 @@ class ValuePolicy(CompactState):
         at = rooms.position[live_id]
         self._grow_column_at(at + 1)
         column = self.column_at[at] = self.column[streamer_id]
+        self.cold_at = None
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
 
@@ -274,6 +296,7 @@ class ValuePolicy(CompactState):
             return
         last = len(rooms) - 1
         self.column_at[at] = self.column_at[last]  # LiveRooms moves its last room into the gap
+        self.cold_at = None
         self.leaders.end(at, last)
 
     def _ensure_leaders(self, rooms: LiveRooms) -> None:
@@ -304,7 +327,10 @@ class ValuePolicy(CompactState):
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
         mean = shape / rate
         cold = clicks < config.cold_start_clicks
-        draws = np.broadcast_to(mean, (config.rows, streamers.size)).copy()
+        nudge = 1.0 + TIE_BREAK * hash_uniform(
+            config.seed, streamers, np.full(streamers.size, self.round), _TIE_STREAM
+        )
+        draws = np.broadcast_to(mean * nudge, (config.rows, streamers.size)).copy()
         if config.sample and not cold.all():
             spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
             warm = ~cold
