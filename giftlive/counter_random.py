@@ -8,16 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 _MASK64 = (1 << 64) - 1
+_GOLDEN, _MIX = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
 def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
     """64 deterministic random bits for every (first, second) pair under (seed, stream)."""
     key = _splitmix_int((seed * 0xD1B54A32D192ED03 + stream) & _MASK64)
-    a = np.asarray(first, dtype=np.uint64)
-    b = np.asarray(second, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(key)
-        return splitmix(splitmix(x))
+    a = np.atleast_1d(np.asarray(first, dtype=np.uint64))  # arrays wrap around silently; scalars would warn
+    b = np.atleast_1d(np.asarray(second, dtype=np.uint64))
+    x = (a * _GOLDEN) ^ (b * _MIX) ^ np.uint64(key)
+    return splitmix(splitmix(x))
 
 
 def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
@@ -26,12 +28,11 @@ def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int =
 
 
 def splitmix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's output function on every element (uint64)."""
-    with np.errstate(over="ignore"):
-        z = x + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+    """SplitMix64's output function on every element of a uint64 array (not a scalar: arrays wrap around)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
 
 
 def _splitmix_int(z: int) -> int:
