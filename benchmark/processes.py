@@ -11,6 +11,7 @@ processes (a fresh interpreter each, ~2 s), so use a log big enough for that not
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -41,6 +42,12 @@ def _digest(out: Path) -> dict[str, int]:
     return digest
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its waited-for children (the spawned Bytewax processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -60,11 +67,14 @@ def main() -> int:
                 out = Path(tmp) / f"p{processes}"
                 settings = FlowSettings(events_path=log, out_dir=out, shards=args.shards, snapshots=False)
                 cluster = Cluster.on_this_host(processes) if processes > 1 else None
+                cpu_before = _cpu_seconds()
                 took = run_flow(settings, cluster=cluster)
+                cpu = _cpu_seconds() - cpu_before
                 seconds[processes].append(took)
                 digests[processes] = _digest(out)
                 print(
-                    f"run {run + 1}, {processes} process(es): {took:6.1f} s, {events / took:9,.0f} events/s"
+                    f"run {run + 1}, {processes} process(es): {took:6.1f} s, {events / took:9,.0f} events/s, "
+                    f"{cpu:6.1f} CPU s in all ({cpu / took / processes:.0%} of the processes' wall time)"
                 )
     if digests[1] != digests[2]:
         print("OUTPUTS DIFFER between 1 and 2 processes", {k: v[0] for k, v in digests[2].items()})
