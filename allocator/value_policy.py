@@ -32,14 +32,14 @@ from allocator.row_leaders import RowLeaders
 from allocator.streamer_lift import StreamerLifts
 from allocator.user_rates import UserRates
 from giftlive.compact_state import CompactState
-from giftlive.counter_random import hash_uniform
 
 NO_COUNTS = (0, 0, 0, 0.0)
 # Streamers valued at their posterior mean (cold-start ones, or all without draws) often share one value;
-# a relative nudge this small, keyed by (seed, round, streamer), orders them, so a row's leaders are a few
+# a relative nudge this small, a function of (round, streamer), orders them, so a row's leaders are a few
 # rooms rather than every tied one (allocator/row_leaders.py), and the tie goes the same way in every shard.
+# The nudge is the fractional part of a Weyl sequence (distinct for distinct streamers, two array operations).
 TIE_BREAK = 1e-9
-_TIE_STREAM = 2  # counter_random stream of the nudges
+_WEYL = (0.6180339887498949, 0.7548776662466927)  # 1/golden ratio and 1/plastic number: irrational steps
 
 
 class ValuePolicy(CompactState):
@@ -327,9 +327,7 @@ class ValuePolicy(CompactState):
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
         mean = shape / rate
         cold = clicks < config.cold_start_clicks
-        nudge = 1.0 + TIE_BREAK * hash_uniform(
-            config.seed, streamers, np.full(streamers.size, self.round), _TIE_STREAM
-        )
+        nudge = 1.0 + TIE_BREAK * ((streamers * _WEYL[0] + self.round * _WEYL[1]) % 1.0)
         draws = np.broadcast_to(mean * nudge, (config.rows, streamers.size)).copy()
         if config.sample and not cold.all():
             spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
