@@ -60,11 +60,12 @@ def is_output(key: str) -> bool:
 
 
 def decision_key(shard: int) -> str:
-    """Decision shard ``shard`` decides the requests of user shard ``shard`` (on the same worker)."""
+    """Decision shard ``shard`` decides the requests of the user shards j with j mod D == shard (D decision
+    shards; with one per worker they share the worker of those user shards)."""
     return shard_key("d", shard)
 
 
-DECISION_STAGE_KEY = decision_key(0)  # the first decision shard (the only one with one user shard)
+DECISION_STAGE_KEY = decision_key(0)  # the first decision shard (the only one when D = 1)
 
 
 def is_decision_key(key: str) -> bool:
