@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,6 +89,12 @@ def timed(command: list[str], log: Path, limit_s: float | None = None) -> tuple[
     return time.monotonic() - started, peak[0], True
 
 
+def records_read(log: Path) -> int | None:
+    """The records a run had read by its last progress line ("[  12.3s] 1,234 / 5,678 records read ...")."""
+    found = re.findall(r"\] ([\d,]+) / [\d,]+ records read", log.read_text(errors="replace"))
+    return int(found[-1].replace(",", "")) if found else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -127,7 +134,8 @@ def main() -> int:
         if finished:
             rate = f"{n / took:9,.0f} events/s"
         else:
-            rate = f"stopped unfinished (its progress: {cache / f'run-{key}.log'})"
+            read = records_read(cache / f"run-{key}.log") or 0
+            rate = f"stopped unfinished: {read:,} of {n:,} events read ({read / took:,.0f} events/s)"
         print(f"{what:22} {took / 60:6.1f} min  {rate}  peak RSS {gb:5.2f} GB{verdict}", flush=True)
     return 0
 
