@@ -240,7 +240,7 @@ class ValuePolicy(CompactState):
             at = np.searchsorted(cold_rooms, room)
             if at < cold_rooms.size and cold_rooms[at] == room:
                 probability += explore / rows / cold_rooms.size
-        return probability
+        return float(probability)  # a Python float: decisions are written as JSON
 
     def distribution(
         self, best: np.ndarray, cold_rooms: np.ndarray, live_ids: np.ndarray

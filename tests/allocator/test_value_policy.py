@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import orjson
 import pytest
 
 from allocator.allocator import Allocator
@@ -66,6 +67,7 @@ def test_propensities_are_the_rooms_exact_probabilities():
     decisions = [allocator.decide(request(f"q{i}")) for i in range(20_000)]
     shown = Counter(d["live_id"] for d in decisions)
     propensity = {d["live_id"]: d["propensity"] for d in decisions}
+    assert all(orjson.loads(orjson.dumps(d)) == d for d in decisions[:100])  # plain JSON types, no numpy
     rooms, probabilities = allocator.last_distribution()
     assert probabilities.sum() == pytest.approx(1.0)
     assert dict(zip(rooms.tolist(), probabilities.tolist(), strict=True)) == pytest.approx(propensity)
