@@ -16,7 +16,7 @@ Exit status 1 when lost, extra or differing is not 0. The local Tansu broker is 
 KAFKA_BOOTSTRAP points at a cluster (topics are uniquely named there).
 
     python benchmark/reliability.py                              # 10 kills, 600 users, 3 days
-    python benchmark/reliability.py --kills 2 --users 200 --days 2  # the short version the tests run
+    python benchmark/reliability.py --kills 2 --users 400 --streamers 4000 --days 4  # the tests' version
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmark" / "reliability.py"
 
 
 def test_two_kills_lose_add_and_change_nothing(kafka_bootstrap: str):
-    args = ["--kills", "2", "--users", "200", "--streamers", "2000", "--days", "2", "--seed", "3"]
+    args = ["--kills", "2", "--users", "400", "--streamers", "4000", "--days", "4", "--seed", "3"]
     done = subprocess.run(
         [sys.executable, str(SCRIPT), *args],
         env={**os.environ, "KAFKA_BOOTSTRAP": kafka_bootstrap},
