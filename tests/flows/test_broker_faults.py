@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 
 from cli.main import main
 from flows.outputs import OUTPUT_BY_NAME, OUTPUTS
+from giftlive.errors import UserError
 from giftlive.events import encode, kafka_key
 from replay.broker import LocalBroker
 from replay.kafka_topics import ensure_topics
@@ -52,6 +53,14 @@ def _produce(bootstrap: str, topic: str, rows: list[dict], partitions: list[int]
         key = kafka_key(row)
         producer.produce(topic, encode(row), key, partition=partitions[hash(key) % len(partitions)])
     assert producer.flush(30) == 0
+
+
+def _has_records(bootstrap: str, topic: str) -> bool:
+    """The topic exists and holds a record (the flow creates its output topics as it starts)."""
+    try:
+        return read_topic(bootstrap, topic, settle_s=0.2) > 0
+    except UserError:
+        return False
 
 
 def _run(bootstrap: str, topic: str, log: Path, *extra: str) -> subprocess.Popen:
@@ -128,7 +137,7 @@ def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_stil
     """The broker hangs (SIGSTOP: it keeps its data, as a restarted real broker would) under a tailing run
     with --recovery; the run ends with one line; once the broker is back, the same command resumes and the
     outputs, after dropping repeats by id, equal an uninterrupted run's."""
-    log_path = write_fake_event_log(tmp_path / "events.parquet", 60_000, span_s=6 * 3600)
+    log_path = write_fake_event_log(tmp_path / "events.parquet", 150_000, span_s=12 * 3600)
     with LocalBroker() as broker:
         topic = f"resume.{uuid.uuid4().hex[:8]}"
         replay_events(log_path, broker.bootstrap, topic=topic, progress=False)  # with end markers
@@ -151,8 +160,12 @@ def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_stil
         )
         resumed = [*RESUMABLE, "--recovery", str(tmp_path / "recovery"), "--snapshot-every", "1"]
         flow = _run(broker.bootstrap, topic, tmp_path / "first.log", *resumed)
-        try:
-            time.sleep(5)  # mid-run
+        try:  # mid-run: as soon as the first decisions are on their topic
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and flow.poll() is None:
+                if _has_records(broker.bootstrap, f"{topic}.decisions"):
+                    break
+                time.sleep(0.2)
             os.kill(broker.pid, signal.SIGSTOP)
             code = flow.wait(timeout=90)
         finally:
