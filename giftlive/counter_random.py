@@ -1,6 +1,6 @@
 """Counter-based random numbers: a draw keyed by (seed, stream, a pair of integers), the same whichever other
-keys are drawn beside it and in whichever process. The world uses them for common random numbers, the
-allocator for choices that must agree across shards. SplitMix64 (Steele, Lea and Flood 2014) by hand:
+keys are drawn beside it and in whichever process: the synthetic world's pair noise and sessions and the
+simulator's responses (common random numbers). SplitMix64 (Steele, Lea and Flood 2014) by hand:
 numpy's generators are sequential, and one generator per key costs ~10 us."""
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 def hash_bits(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:
     """64 deterministic random bits for every (first, second) pair under (seed, stream)."""
     key = _splitmix_int((seed * 0xD1B54A32D192ED03 + stream) & _MASK64)
+    return splitmix(splitmix(pair_mix(first, second, key)))
+
+
+def pair_mix(first: np.ndarray, second: np.ndarray, key: int) -> np.ndarray:
+    """Each (first, second) pair and ``key`` folded into one uint64, the input of ``splitmix``."""
     a = np.atleast_1d(np.asarray(first, dtype=np.uint64))  # arrays wrap around silently; scalars would warn
     b = np.atleast_1d(np.asarray(second, dtype=np.uint64))
-    x = (a * _GOLDEN) ^ (b * _MIX) ^ np.uint64(key)
-    return splitmix(splitmix(x))
+    return (a * _GOLDEN) ^ (b * _MIX) ^ np.uint64(key)
 
 
 def hash_uniform(seed: int, first: np.ndarray, second: np.ndarray, stream: int = 0) -> np.ndarray:

@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from giftlive.counter_random import splitmix
+from giftlive.counter_random import pair_mix, splitmix
 from replay.synth.params import DEMO_SCALE, WorldParams
 
 
@@ -148,12 +148,8 @@ def _sample_favourites(
 
 def pair_noise(seed: int, users: np.ndarray, streamers: np.ndarray) -> np.ndarray:
     """Deterministic standard-normal noise for any (user, streamer) pair (SplitMix64 hash + Box-Muller)."""
-    u = np.asarray(users, dtype=np.uint64)
-    s = np.asarray(streamers, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = (u * np.uint64(0x9E3779B97F4A7C15)) ^ (s * np.uint64(0xC2B2AE3D27D4EB4F)) ^ np.uint64(seed)
-        a = splitmix(x)
-        b = splitmix(a)
+    a = splitmix(pair_mix(users, streamers, seed))
+    b = splitmix(a)
     u1 = ((a >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
     u2 = (b >> np.uint64(11)).astype(np.float64) / 2.0**53
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
