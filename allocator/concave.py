@@ -59,6 +59,13 @@ class StreamerReturns(CompactState):
                 earned[i] = self._earned(entry, now_ms)
         return 1.0 / (1.0 + earned / kappa)
 
+    def marginal_one(self, streamer_id: int, now_ms: int, kappa: float) -> float:
+        """``marginal`` of one streamer."""
+        if kappa <= 0:
+            return 1.0
+        entry = self.revenue.get(streamer_id)
+        return 1.0 / (1.0 + (self._earned(entry, now_ms) if entry is not None else 0.0) / kappa)
+
     def _earned(self, entry: list[float], now_ms: int) -> float:
         """A streamer's revenue ([decayed revenue, at_ms]) as seen at ``now_ms``."""
         return entry[0] * decay_factor(max(now_ms - entry[1], 0), self.half_life_ms)

@@ -23,7 +23,7 @@ class RowLeaders(CompactState):
     """Leaders are kept by their position in ``LiveRooms.arrays()``, mirrored as rooms end (the last room
     moves into the gap), so a request reads them without a lookup per room."""
 
-    __slots__ = ("kth", "at", "rows", "stale", "key")
+    __slots__ = ("kth", "at", "rows", "stale", "key", "ordered")
 
     def __init__(self) -> None:
         self.kth = np.zeros(0)  # per row: the K-th largest base value at the last rebuild
@@ -31,11 +31,12 @@ class RowLeaders(CompactState):
         self.rows = np.zeros((0, 0), dtype=bool)  # (leaders, rows): the rows each one leads
         self.stale = True
         self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
+        self.ordered: np.ndarray | None = None  # ``at`` ascending (None: to be sorted)
 
     def rebuild(self, base: np.ndarray, key: tuple[int, int]) -> None:
         """From the base values (rows x live rooms, in position order) of every live room."""
         rows, n = base.shape
-        self.key, self.stale = key, False
+        self.key, self.stale, self.ordered = key, False, None
         if n == 0:
             self.kth = np.full(rows, -np.inf)
             self.at, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
@@ -54,11 +55,13 @@ class RowLeaders(CompactState):
         if reached.any():
             self.at = np.append(self.at, position)
             self.rows = np.vstack([self.rows, reached[None, :]])
+            self.ordered = None
 
     def end(self, position: int, last: int) -> None:
         """The room at ``position`` ended and the room at ``last`` moves into its place."""
         if self.stale or not self.at.size:
             return
+        self.ordered = None
         keep = self.at != position
         if not keep.all():
             self.at, self.rows = self.at[keep], self.rows[keep]
@@ -66,6 +69,17 @@ class RowLeaders(CompactState):
                 self.stale = True  # a row lost its last leader: rebuild before the next request
         self.at[self.at == last] = position
 
-    def cover(self, excluded: np.ndarray) -> bool:
-        """Does every row keep a leader outside ``excluded`` (a mask over ``at``)?"""
-        return bool(self.rows[~excluded].any(axis=0).all()) if self.at.size else False
+    def cover(self, excluded: np.ndarray | None = None) -> bool:
+        """Does every row keep a leader outside ``excluded`` (a mask over ``at``; None: nothing excluded,
+        which a fresh rebuild and every ``end`` since guarantee)?"""
+        if not self.at.size:
+            return False
+        if excluded is None:
+            return not self.stale
+        return bool(self.rows[~excluded].any(axis=0).all())
+
+    def ascending(self) -> np.ndarray:
+        """The leaders' positions in ascending order (kept until the leaders change)."""
+        if self.ordered is None:
+            self.ordered = np.sort(self.at)
+        return self.ordered

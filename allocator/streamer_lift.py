@@ -26,12 +26,14 @@ _MIN_SHAPE, _MAX_SHAPE = 0.5, 200.0
 
 
 class StreamerLifts(CompactState):
-    """The evidence is kept in columns (one slot per streamer) so that a round's fit and draws decay every
-    streamer's sums in a few array operations instead of a Python call per streamer."""
+    """The evidence is kept in numpy columns (one slot per streamer, the first ``size`` in use) so that a
+    round's fit and draws decay every streamer's sums in a few array operations, with no Python call and
+    no list conversion per streamer."""
 
     __slots__ = (
         "half_life_ms",
         "slot",
+        "size",
         "ids",
         "gifts",
         "expected",
@@ -45,11 +47,12 @@ class StreamerLifts(CompactState):
     def __init__(self, half_life_ms: int = DEFAULT_HALF_LIFE_MS) -> None:
         self.half_life_ms = half_life_ms
         self.slot: dict[int, int] = {}  # streamer -> its index in the columns below
-        self.ids: list[int] = []  # the streamer of each slot
-        self.gifts: list[float] = []  # decayed gifts, as of ``at``
-        self.expected: list[float] = []  # decayed gifts expected from who clicked, as of ``at``
-        self.clicks: list[float] = []  # decayed labelled clicks, as of ``at``
-        self.at: list[int] = []  # event time of the slot's last update
+        self.size = 0  # slots in use
+        self.ids = np.zeros(64, dtype=np.int64)  # the streamer of each slot
+        self.gifts = np.zeros(64)  # decayed gifts, as of ``at``
+        self.expected = np.zeros(64)  # decayed gifts expected from who clicked, as of ``at``
+        self.clicks = np.zeros(64)  # decayed labelled clicks, as of ``at``
+        self.at = np.zeros(64, dtype=np.int64)  # event time of the slot's last update
         self.open_clicks: dict[str, float] = {}  # click id -> gift probability applied so far
         self.shape = 2.0  # prior until the first fit
         self.scale = 1.0
@@ -80,13 +83,13 @@ class StreamerLifts(CompactState):
 
     def evidence(self, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(streamers, gifts, expected, clicks) of every streamer, decayed to ``now_ms``."""
-        d = self._decay(np.array(self.at, dtype=np.int64), now_ms)
-        ids = np.array(self.ids, dtype=np.int64)
-        return ids, np.array(self.gifts) * d, np.array(self.expected) * d, np.array(self.clicks) * d
+        n = self.size
+        d = self._decay(self.at[:n], now_ms)
+        return self.ids[:n].copy(), self.gifts[:n] * d, self.expected[:n] * d, self.clicks[:n] * d
 
     def fit(self, now_ms: int) -> None:
         """Empirical-Bayes prior from every streamer's evidence, decayed to ``now_ms``."""
-        if not self.ids:
+        if not self.size:
             return
         _ids, gifts, expected, _clicks = self.evidence(now_ms)
         if gifts.sum() < 20 or expected.sum() <= 0:
@@ -100,13 +103,26 @@ class StreamerLifts(CompactState):
     def posterior(self, streamers: np.ndarray, now_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(shape, rate, clicks) of each streamer's Gamma posterior at ``now_ms``."""
         slot = self.slot
-        slots = [slot.get(s, -1) for s in streamers.tolist()]
-        at = np.array([self.at[i] if i >= 0 else now_ms for i in slots], dtype=np.int64)
-        d = self._decay(at, now_ms)
-        gifts = np.array([self.gifts[i] if i >= 0 else 0.0 for i in slots]) * d
-        expected = np.array([self.expected[i] if i >= 0 else 0.0 for i in slots]) * d
-        clicks = np.array([self.clicks[i] if i >= 0 else 0.0 for i in slots]) * d
+        slots = np.array([slot.get(s, -1) for s in streamers.tolist()], dtype=np.int64)
+        known = slots >= 0
+        slots[~known] = 0  # read slot 0 (the columns are never empty) and zero it below
+        d = self._decay(np.where(known, self.at[slots], now_ms), now_ms)
+        gifts = np.where(known, self.gifts[slots], 0.0) * d
+        expected = np.where(known, self.expected[slots], 0.0) * d
+        clicks = np.where(known, self.clicks[slots], 0.0) * d
         return self.shape + gifts, self.shape + self.scale * expected, clicks
+
+    def posterior_one(self, streamer_id: int, now_ms: int) -> tuple[float, float, float]:
+        """``posterior`` of one streamer, in Python floats (a room start mid-round: no arrays to build)."""
+        i = self.slot.get(streamer_id)
+        if i is None:
+            return self.shape, self.shape, 0.0
+        d = decay_factor(max(now_ms - int(self.at[i]), 0), self.half_life_ms)
+        return (
+            self.shape + float(self.gifts[i]) * d,
+            self.shape + self.scale * (float(self.expected[i]) * d),
+            float(self.clicks[i]) * d,
+        )
 
     def _decay(self, at: np.ndarray, now_ms: int) -> np.ndarray:
         """The weight left at ``now_ms`` of sums last updated at ``at`` (never above 1)."""
@@ -115,25 +131,29 @@ class StreamerLifts(CompactState):
     def sweep(self, now_ms: int) -> None:
         """Forget streamers not labelled for FORGET_HALF_LIVES half-lives (< 2 % of their evidence left)."""
         since = now_ms - FORGET_HALF_LIVES * self.half_life_ms
-        keep = [i for i, at in enumerate(self.at) if at >= since]
-        if len(keep) == len(self.at):
+        keep = np.flatnonzero(self.at[: self.size] >= since)
+        if keep.size == self.size:
             return
         for name in ("ids", "gifts", "expected", "clicks", "at"):
             column = getattr(self, name)
-            setattr(self, name, [column[i] for i in keep])
-        self.slot = {streamer: i for i, streamer in enumerate(self.ids)}
+            column[: keep.size] = column[keep]
+        self.size = keep.size
+        self.slot = {streamer: i for i, streamer in enumerate(self.ids[: self.size].tolist())}
 
     def _at(self, streamer_id: int, now_ms: int) -> int:
         """The streamer's slot, its sums decayed to ``now_ms`` (a new slot when it has none)."""
         i = self.slot.get(streamer_id)
         if i is None:
-            i = self.slot[streamer_id] = len(self.ids)
-            self.ids.append(streamer_id)
-            for column in (self.gifts, self.expected, self.clicks):
-                column.append(0.0)
-            self.at.append(now_ms)
+            i = self.slot[streamer_id] = self.size
+            if i == self.ids.size:
+                for name in ("ids", "gifts", "expected", "clicks", "at"):
+                    column = getattr(self, name)
+                    setattr(self, name, np.concatenate([column, np.zeros_like(column)]))
+            self.size += 1
+            self.ids[i], self.at[i] = streamer_id, now_ms
+            self.gifts[i] = self.expected[i] = self.clicks[i] = 0.0
         elif now_ms > self.at[i]:
-            d = decay_factor(now_ms - self.at[i], self.half_life_ms)
+            d = decay_factor(now_ms - int(self.at[i]), self.half_life_ms)
             self.gifts[i] *= d
             self.expected[i] *= d
             self.clicks[i] *= d

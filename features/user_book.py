@@ -65,7 +65,12 @@ class UserBook(CompactState):
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
             return NO_PROFILE
-        return _counts(user), [(s, *_counts(pair)) for s, pair in self._recent_pairs(user, now_ms, limit)]
+        since, pairs = now_ms - self.ttl_ms, []
+        for streamer_id, pair in reversed(user.pairs.items()):  # _recent_pairs, inlined: once per request
+            if pair.last_seen < since or len(pairs) == limit:
+                break
+            pairs.append((streamer_id, pair.impressions, pair.clicks, pair.gift_count, pair.gift_sum))
+        return _counts(user), pairs
 
     def _recent_pairs(self, user: UserHistory, now_ms: int, limit: int) -> list[tuple[int, PairHistory]]:
         """The user's ``limit`` most recently active pairs not expired at ``now_ms``, most recent first."""
