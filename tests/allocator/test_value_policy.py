@@ -159,3 +159,26 @@ def test_direct_values_are_the_policys_own_value_of_each_room_for_the_user():
         assert values[-1] == 0.0  # not live
         assert live[int(np.argmax(values[:-1]))] == shown
         assert values.min() >= 0 and values.max() > 0
+
+
+def test_a_streamer_starting_mid_round_is_drawn_as_a_one_streamer_array_draw_would_be():
+    """The Python-float path of a room start (ValuePolicy._draw_one) against the array draw it shortcuts,
+    for warm streamers (a generator of their own) and cold ones (their mean, nudged), with concave returns."""
+    config = PolicyConfig(family="v", scoring="value", concave_kappa=2.0, **NO_CAPS)
+    allocator = world(config, warm=20, cold=5)
+    value = allocator.value
+    value.advance_to(T0 + 5 * config.round_ms, allocator.rooms)
+    for streamer in (3, 19, 22, 999):  # warm, warm, cold with a room, never seen
+        now = T0 + 5 * config.round_ms + 1234
+        value.column.pop(streamer, None)
+        value._draw_one(streamer, now)
+        one = value.column[streamer]
+        value._draw(np.array([streamer]), now, [config.seed, value.round, streamer])
+        array = value.column[streamer]
+        np.testing.assert_array_equal(value.theta[:, one], value.theta[:, array])
+        assert (value.mean[one], value.cold[one], value.gain[one]) == (
+            value.mean[array],
+            value.cold[array],
+            value.gain[array],
+        )
+    assert value.cold[value.column[999]] and not value.cold[value.column[19]]
