@@ -1,11 +1,13 @@
 """Concave returns: maximise sum_s g(V_s) over the streamers' value V_s instead of sum_s V_s.
 
 V_s is the streamer's recent gift revenue (decayed, from the flow's final labels: what viewers actually
-gave, the same in every decision shard), and g(V) = kappa log(1 + V / kappa): a request is valued by its
-marginal gain g'(V_s) x value = value / (1 + V_s / kappa), so a streamer who already earns much gets the
-next big spender only when the spender's value there is much higher than elsewhere. kappa is
-``concave_kappa`` times the mean V of the streamers with revenue (scale-free); 0 means linear returns.
-The multipliers are set once per round, in event time.
+gave, the same in every decision shard), or with the "expected" basis what its viewers were expected to
+give: the gift value per click of each user whose click got a final label (allocator/user_rates.py), which
+counts who a streamer receives rather than the luck of a few large gifts. g(V) = kappa log(1 + V / kappa):
+a request is valued by its marginal gain g'(V_s) x value = value / (1 + V_s / kappa), so a streamer who
+already earns much gets the next big spender only when the spender's value there is much higher than
+elsewhere. kappa is ``concave_kappa`` times the mean V of the streamers with a V (scale-free); 0 means
+linear returns. The multipliers are set once per round, in event time.
 """
 
 from __future__ import annotations
@@ -21,23 +23,30 @@ FORGET_MS = 7 * DAY_MS
 
 
 class StreamerReturns(CompactState):
-    __slots__ = ("kappa_share", "half_life_ms", "revenue")
+    __slots__ = ("kappa_share", "basis", "half_life_ms", "revenue")
 
-    def __init__(self, kappa_share: float, half_life_ms: int = DAY_MS) -> None:
+    def __init__(self, kappa_share: float, basis: str = "revenue", half_life_ms: int = DAY_MS) -> None:
         self.kappa_share = kappa_share
+        self.basis = basis
         self.half_life_ms = half_life_ms
         self.revenue: dict[int, list[float]] = {}  # streamer -> [decayed revenue, at_ms]
 
-    def learn_label(self, label: dict[str, Any]) -> None:
-        """Add a final label's gift value to its streamer (orphan gifts count too: they were given)."""
-        if label["kind"] == "provisional" or not label["amount"]:
+    def learn_label(self, label: dict[str, Any], worth: float = 0.0) -> None:
+        """Add a final label's gift value to its streamer (orphan gifts count too: they were given), or
+        with the "expected" basis ``worth``, the clicking user's gift value per click before this label."""
+        if label["kind"] == "provisional":
+            return
+        value = (
+            float(label["amount"]) if self.basis == "revenue" else worth if label["kind"] == "final" else 0.0
+        )
+        if not value:
             return
         entry = self.revenue.get(label["streamer_id"])
         ts = label["ts"]
         if entry is None:
-            self.revenue[label["streamer_id"]] = [float(label["amount"]), ts]
+            self.revenue[label["streamer_id"]] = [value, ts]
             return
-        entry[0] = self._earned(entry, ts) + float(label["amount"])
+        entry[0] = self._earned(entry, ts) + value
         entry[1] = max(entry[1], ts)
 
     def kappa(self, now_ms: int) -> float:

@@ -11,6 +11,7 @@ from allocator.policy import UNCAPPED, PolicyConfig
 
 NO_CAPS = {"capacity": UNCAPPED, "pair_cap": UNCAPPED}
 CONCAVE_KAPPA = 100.0  # chosen on one world and two seeds (docs/allocation.md); checked on others
+CONCAVE_EXPECTED_KAPPA = 300.0  # the "expected" basis has many more streamers with a V: a larger share
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,17 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
             "thompson-v2 with concave returns (a streamer with recent revenue V counts 1 / (1 + V / k)) and "
             "capacity priced from the rooms' viewers",
             replace(PRICED, family="concave", concave_kappa=CONCAVE_KAPPA),
+        ),
+        NamedPolicy(
+            "concave-expected",
+            "concave with V the gift value its viewers were expected to give (their value per click), not "
+            "the gifts they gave: fewer big spenders piled on one streamer, at a revenue cost",
+            replace(
+                PRICED,
+                family="concave-expected",
+                concave_kappa=CONCAVE_EXPECTED_KAPPA,
+                concave_basis="expected",
+            ),
         ),
         NamedPolicy(
             "thompson-v2-priced",

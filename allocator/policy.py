@@ -32,6 +32,7 @@ PAIR_MODELS = ("boost", "online", "offline")
 # scorer (e.g. a synthetic world's truth: the oracle). All but the first pick among every eligible live room.
 SCORINGS = ("thompson", "value", "posterior-mean", "uniform", "scorer")
 BLOCKED = -1.0  # value of an ineligible candidate; drawn values are >= 0
+RETURN_BASES = ("revenue", "expected")  # what a streamer's V_s counts (allocator/concave.py)
 UNCAPPED = 10**9  # a capacity or frequency cap that never binds
 NO_ROOM = -1
 
@@ -63,6 +64,7 @@ class PolicyConfig:
     draw_spread: float = 1.0  # "value": the draws' sd relative to the posterior's (1: plain Thompson)
     concave_kappa: float = 0.0  # "value": returns g(V) = kappa log(1 + V / kappa), kappa in units of the
     # mean recent revenue of streamers with revenue; 0: linear returns (allocator/concave.py)
+    concave_basis: str = "revenue"  # V_s: the gifts its viewers gave, or what they were "expected" to give
     capacity_viewers: int = 0  # "value": price streamers past this many viewers (capacity_prices.py); 0: off
     price_step: float | None = 0.5  # the prices' step per report; None: a hard cap at capacity_viewers
     price_every_ms: int = 60_000  # how often the streamer stages report their rooms' viewers
@@ -78,6 +80,8 @@ class PolicyConfig:
             raise ValueError(f"scoring {self.scoring!r}: choose one of {', '.join(SCORINGS)}")
         if self.concave_kappa < 0 or self.draw_spread <= 0:
             raise ValueError("concave_kappa must be >= 0 and draw_spread > 0")
+        if self.concave_basis not in RETURN_BASES:
+            raise ValueError(f"concave basis {self.concave_basis!r}: choose one of {', '.join(RETURN_BASES)}")
         if self.max_lift < 1:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 

@@ -22,7 +22,7 @@ class UserRates(CompactState):
 
     def __init__(self, strength: float) -> None:
         self.strength = strength  # pseudo-clicks of the population's rate in a user's
-        self.users: dict[int, list[float]] = {}  # user -> [clicks, gifted clicks, last label ts]
+        self.users: dict[int, list[float]] = {}  # user -> [clicks, gifted clicks, last label ts, amount]
         self.clicks = 0.0  # the population's final labels ...
         self.gifted = 0.0  # ... those with a gift ...
         self.amount = 0.0  # ... and their gift value
@@ -34,10 +34,11 @@ class UserRates(CompactState):
         gifted = 1.0 if label["count"] else 0.0
         entry = self.users.get(label["user_id"])
         if entry is None:
-            entry = self.users[label["user_id"]] = [0.0, 0.0, 0]
+            entry = self.users[label["user_id"]] = [0.0, 0.0, 0, 0.0]
         entry[0] += 1.0
         entry[1] += gifted
         entry[2] = label["ts"]
+        entry[3] += float(label["amount"])
         self.clicks += 1.0
         self.gifted += gifted
         self.amount += float(label["amount"])
@@ -57,6 +58,13 @@ class UserRates(CompactState):
         if entry is None:
             return population.gift_rate
         return shrunk(entry[1], entry[0], population.gift_rate, self.strength)
+
+    def value_per_click(self, user_id: int, population: Population) -> float:
+        """The user's E[gift value | click], shrunk to the population's."""
+        entry = self.users.get(user_id)
+        if entry is None:
+            return population.value_per_click
+        return shrunk(entry[3], entry[0], population.value_per_click, self.strength)
 
     def sweep(self, now_ms: int) -> None:
         """Forget users with no final label for a week (their rate falls back to the population's)."""

@@ -68,7 +68,7 @@ class ValuePolicy(CompactState):
         self.shrink = shrink or Shrinkage()
         self.rates = UserRates(self.shrink.user_strength)
         self.lifts = StreamerLifts()
-        self.returns = StreamerReturns(config.concave_kappa)
+        self.returns = StreamerReturns(config.concave_kappa, config.concave_basis)
         self.prices = CapacityPrices(config.capacity_viewers, config.price_step)
         self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
@@ -87,10 +87,14 @@ class ValuePolicy(CompactState):
         if label["kind"] == "orphan":
             self.returns.learn_label(label)
             return
-        expected = self.rates.gift_rate(label["user_id"], self.rates.population())
+        population = self.rates.population()
+        expected = self.rates.gift_rate(label["user_id"], population)
         self.lifts.learn_label(label, expected)
+        worth = 0.0
+        if self.returns.basis == "expected" and self.returns.kappa_share > 0:
+            worth = self.rates.value_per_click(label["user_id"], population)
         self.rates.learn_label(label)
-        self.returns.learn_label(label)
+        self.returns.learn_label(label, worth)
 
     def is_cold(self, streamer_id: int, now_ms: int) -> bool:
         """Cold-start as this round treats it (as of its draw), or now for a streamer without draws."""

@@ -1,9 +1,10 @@
 """The allocation issue's figures, each with a 95 % interval over seeds, from `giftlive simulate --json`.
 
 Reads the per-seed runs of a comparison (same seeds for every policy) and prints, for a policy under test
-(default thompson-v2) against the baselines: revenue / feed, revenue / oracle, cumulative regret over the
-last 7 closed-loop days beside greedy-mean's, and for `concave` the streamer-revenue Gini difference and
-the revenue cost against the policy under test, and cold-start success beside the feed's. Intervals are
+(default thompson-v2) against the baselines: revenue / feed, revenue / oracle and cumulative regret over the
+last 7 closed-loop days beside greedy-mean's (when the oracle ran), for `concave` (or --concave NAME) the
+differences in streamer-revenue Gini (realised, and of the truth-expected revenue) and top-1% share and the
+revenue cost against the policy under test, and cold-start success beside the feed's. Intervals are
 t-intervals over seeds of the per-seed figure (paired: both policies ran with the same seed).
 
     giftlive simulate --world runs/w400 --policies feed,greedy-mean,thompson-v2,concave,oracle --json sim.json
@@ -37,13 +38,16 @@ def main() -> int:
     )
     parser.add_argument("json", type=Path, help="the output of giftlive simulate --json")
     parser.add_argument("--policy", default="thompson-v2", help="the policy under test (thompson-v2)")
+    parser.add_argument(
+        "--concave", default="concave", help="the concave-returns policy compared with it (concave)"
+    )
     args = parser.parse_args()
     figures = json.loads(args.json.read_text())
     runs: dict[str, dict[int, dict]] = {}
     for run in figures["runs"]:
         runs.setdefault(run["policy"], {})[run["seed"]] = run
     name = args.policy
-    missing = [p for p in ("feed", name, "oracle") if p not in runs]
+    missing = [p for p in ("feed", name) if p not in runs]
     if missing:
         parser.error(f"{args.json} has no runs of {', '.join(missing)}")
     seeds = sorted(runs[name])
@@ -52,25 +56,33 @@ def main() -> int:
     print(
         f"{name} / feed (truth revenue)        {interval([truth[name][s] / truth['feed'][s] for s in seeds])}"
     )
-    print(
-        f"{name} / oracle                      "
-        + interval([truth[name][s] / truth["oracle"][s] for s in seeds])
-    )
+    if "oracle" in runs:
+        print(
+            f"{name} / oracle                      "
+            + interval([truth[name][s] / truth["oracle"][s] for s in seeds])
+        )
 
     def regret(policy: str, seed: int) -> float:
         oracle, mine = runs["oracle"][seed]["daily_truth"], runs[policy][seed]["daily_truth"]
         return float(np.sum(np.array(oracle[-7:]) - np.array(mine[-7:])))
 
     for policy in (name, "greedy-mean"):
-        if policy in runs:
+        if policy in runs and "oracle" in runs:
             regrets = [regret(policy, s) for s in seeds]
             print(f"{policy:<12} regret, last 7 days     {interval(regrets)}")
-    if "concave" in runs:
-        gini = [runs["concave"][s]["streamer_gini"] - runs[name][s]["streamer_gini"] for s in seeds]
-        cost = [truth["concave"][s] / truth[name][s] - 1 for s in seeds]
-        print(f"concave - {name}: streamer Gini    {interval(gini)}")
-        print(f"concave / {name} - 1: revenue       {interval(cost)}")
-    for policy in ("feed", name, "concave"):
+    concave = args.concave
+    if concave in runs:
+
+        def difference(figure: str) -> str:
+            return interval([runs[concave][s][figure] - runs[name][s][figure] for s in seeds])
+
+        print(f"{concave} - {name}: streamer Gini            {difference('streamer_gini')}")
+        if all("streamer_gini_expected" in runs[p][s] for p in (concave, name) for s in seeds):
+            print(f"{concave} - {name}: Gini, expected revenue   {difference('streamer_gini_expected')}")
+        print(f"{concave} - {name}: top-1% share             {difference('top1_share')}")
+        cost = [truth[concave][s] / truth[name][s] - 1 for s in seeds]
+        print(f"{concave} / {name} - 1: revenue               {interval(cost)}")
+    for policy in ("feed", name, concave):
         if policy in runs:
             print(
                 f"{policy:<12} cold-start success      "

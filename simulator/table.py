@@ -13,6 +13,7 @@ _COLUMNS = (
     ("vs oracle", "vs_oracle", "{:.2f}"),
     ("regret/day", "regret_per_day", "{:,.0f}"),
     ("str Gini", "streamer_gini", "{:.3f}"),
+    ("E Gini", "streamer_gini_expected", "{:.3f}"),
     ("top1%", "top1_share", "{:.2f}"),
     ("exp Gini", "exposure_gini", "{:.3f}"),
     ("cold exp", "cold_exposure_share", "{:.3f}"),

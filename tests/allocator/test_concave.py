@@ -42,3 +42,13 @@ def test_linear_returns_discount_nothing():
     returns.learn_label(label(1, 1e6))
     assert returns.kappa(T0) == 0.0
     assert returns.marginal(np.array([1]), T0, 0.0) == pytest.approx([1.0])
+
+
+def test_the_expected_basis_counts_who_a_streamer_receives_not_the_luck_of_their_gifts():
+    returns = StreamerReturns(kappa_share=1.0, basis="expected")
+    returns.learn_label(label(1, 0.0), worth=50.0)  # a big spender's click, no gift this time
+    returns.learn_label(label(2, 5_000.0), worth=1.0)  # a small spender's lucky gift
+    returns.learn_label(label(2, 900.0, kind="orphan"), worth=1.0)  # no click: nothing expected
+    returns.learn_label(label(3, 0.0, kind="provisional"), worth=9.0)  # not final yet
+    marginal = returns.marginal(np.array([1, 2, 3]), T0, returns.kappa(T0))
+    assert marginal == pytest.approx([1 / (1 + 50 / 25.5), 1 / (1 + 1 / 25.5), 1.0])

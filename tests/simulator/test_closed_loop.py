@@ -123,6 +123,13 @@ def test_the_oracle_earns_most_and_random_least(setup, runs):
     assert truth["random"] < truth["feed"]
 
 
+def test_the_expected_revenue_gini_sees_random_spread_value_and_the_oracle_pile_it_up(setup, runs):
+    """Random spreads the truth value over the live streamers; the oracle piles it on the best: the
+    expected-revenue Gini says so."""
+    random, oracle = measure(setup, runs["random"]), measure(setup, runs["oracle"])
+    assert 0.0 < random.streamer_gini_expected < oracle.streamer_gini_expected < 1.0
+
+
 def test_the_comparison_runs_in_parallel_processes_like_in_one(world):
     one = compare(world, ["feed", "random"], [1], warmup_days=2, days=1, processes=1, progress=None)
     two = compare(world, ["feed", "random"], [1], warmup_days=2, days=1, processes=2, progress=None)
