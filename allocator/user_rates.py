@@ -18,7 +18,7 @@ POPULATION_PRIOR_CLICKS = 100.0
 
 
 class UserRates(CompactState):
-    __slots__ = ("strength", "users", "clicks", "gifted", "amount")
+    __slots__ = ("strength", "users", "clicks", "gifted", "amount", "known")
 
     def __init__(self, strength: float) -> None:
         self.strength = strength  # pseudo-clicks of the population's rate in a user's
@@ -26,6 +26,7 @@ class UserRates(CompactState):
         self.clicks = 0.0  # the population's final labels ...
         self.gifted = 0.0  # ... those with a gift ...
         self.amount = 0.0  # ... and their gift value
+        self.known: Population | None = None  # ``population()`` until the next final label
 
     def learn_label(self, label: dict[str, Any]) -> None:
         """Count a final label (one click, gifted or not); other kinds are left to the posteriors."""
@@ -40,17 +41,20 @@ class UserRates(CompactState):
         entry[2] = label["ts"]
         entry[3] += float(label["amount"])
         self.clicks += 1.0
+        self.known = None
         self.gifted += gifted
         self.amount += float(label["amount"])
 
     def population(self) -> Population:
         """The population's rates, shrunk toward KuaiLive's published ones by POPULATION_PRIOR_CLICKS: never
         zero, so before the first gift lands every room still has a value and the rooms keep their order."""
-        prior = KUAILIVE
-        return Population(
-            shrunk(self.gifted, self.clicks, prior.gift_rate, POPULATION_PRIOR_CLICKS),
-            shrunk(self.amount, self.clicks, prior.value_per_click, POPULATION_PRIOR_CLICKS),
-        )
+        if self.known is None:
+            prior = KUAILIVE
+            self.known = Population(
+                shrunk(self.gifted, self.clicks, prior.gift_rate, POPULATION_PRIOR_CLICKS),
+                shrunk(self.amount, self.clicks, prior.value_per_click, POPULATION_PRIOR_CLICKS),
+            )
+        return self.known
 
     def gift_rate(self, user_id: int, population: Population) -> float:
         """The user's P(gift | click), shrunk to the population's."""

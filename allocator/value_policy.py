@@ -61,6 +61,7 @@ class ValuePolicy(CompactState):
         "leaders",
         "column_at",
         "cold_at",
+        "leader_base",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -82,6 +83,9 @@ class ValuePolicy(CompactState):
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
         self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
+        # (the leaders' ascending positions, their base values): reused while the leaders stay the same
+        # object (RowLeaders makes a new one whenever a leader, the round or a price changes)
+        self.leader_base: tuple[np.ndarray, np.ndarray] | None = None
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -215,14 +219,20 @@ class ValuePolicy(CompactState):
         row's best room), ``columns`` holding every live room's column in this round's draws."""
         config = self.config
         live_ids, streamers = rooms.arrays()
-        values = self._base(columns[candidates], streamers[candidates])
+        cached = self.leader_base
+        if cached is not None and cached[0] is candidates:
+            base = cached[1]
+        else:
+            base = self._base(columns[candidates], streamers[candidates])
+            if candidates is self.leaders.ordered:
+                self.leader_base = (candidates, base)
         if own:
             weight = np.full(candidates.size, base_weight)
             at = np.searchsorted(candidates, [rooms.position[live_id] for live_id in own])
             weight[at] = list(own.values())
-            values *= weight
+            values = base * weight
         else:
-            values *= base_weight
+            values = base * base_weight
         if blocked is not None:
             values[:, blocked[candidates]] = BLOCKED
         if candidates.size:
