@@ -41,9 +41,9 @@ class UserRates(CompactState):
         entry[2] = label["ts"]
         entry[3] += float(label["amount"])
         self.clicks += 1.0
-        self.known = None
         self.gifted += gifted
         self.amount += float(label["amount"])
+        self.known = None
 
     def population(self) -> Population:
         """The population's rates, shrunk toward KuaiLive's published ones by POPULATION_PRIOR_CLICKS: never
