@@ -4,7 +4,9 @@ Reads the per-seed runs of a comparison (same seeds for every policy) and prints
 (default thompson-v2) against the baselines: revenue / feed, revenue / oracle and cumulative regret over the
 last 7 closed-loop days beside greedy-mean's (when the oracle ran), for `concave` (or --concave NAME) the
 differences in streamer-revenue Gini (realised, and of the truth-expected revenue) and top-1% share and the
-revenue cost against the policy under test, and cold-start success beside the feed's. Intervals are
+revenue cost against the policy under test, cold-start success beside the feed's, and with --hard-caps NAME
+(a run with `--capacity N` on a world where capacity binds) the revenue of the policy's prices against the
+same policy with hard caps, and both saturation losses. Intervals are
 t-intervals over seeds of the per-seed figure (paired: both policies ran with the same seed).
 
     giftlive simulate --world runs/w400 --policies feed,greedy-mean,thompson-v2,concave,oracle --json sim.json
@@ -41,21 +43,28 @@ def main() -> int:
     parser.add_argument(
         "--concave", default="concave", help="the concave-returns policy compared with it (concave)"
     )
+    parser.add_argument(
+        "--hard-caps",
+        default="thompson-v2-viewer-cap",
+        help="the same policy with hard caps instead of prices (thompson-v2-viewer-cap), on a world where "
+        "capacity binds (`giftlive simulate --capacity N`)",
+    )
     args = parser.parse_args()
     figures = json.loads(args.json.read_text())
     runs: dict[str, dict[int, dict]] = {}
     for run in figures["runs"]:
         runs.setdefault(run["policy"], {})[run["seed"]] = run
     name = args.policy
-    missing = [p for p in ("feed", name) if p not in runs]
-    if missing:
-        parser.error(f"{args.json} has no runs of {', '.join(missing)}")
+    if name not in runs:
+        parser.error(f"{args.json} has no runs of {name}")
     seeds = sorted(runs[name])
     truth = {p: {s: float(sum(r["daily_truth"])) for s, r in by.items()} for p, by in runs.items()}
     print(f"{figures['world']}: {figures['days']:g} closed-loop days, seeds {seeds}")
-    print(
-        f"{name} / feed (truth revenue)        {interval([truth[name][s] / truth['feed'][s] for s in seeds])}"
-    )
+    if "feed" in runs:
+        print(
+            f"{name} / feed (truth revenue)        "
+            + interval([truth[name][s] / truth["feed"][s] for s in seeds])
+        )
     if "oracle" in runs:
         print(
             f"{name} / oracle                      "
@@ -82,6 +91,13 @@ def main() -> int:
         print(f"{concave} - {name}: top-1% share             {difference('top1_share')}")
         cost = [truth[concave][s] / truth[name][s] - 1 for s in seeds]
         print(f"{concave} / {name} - 1: revenue               {interval(cost)}")
+    capped = args.hard_caps
+    if capped in runs and capped != name:
+        gain = [truth[name][s] / truth[capped][s] - 1 for s in seeds]
+        print(f"{name} / {capped} - 1: revenue    {interval(gain)}")
+        for policy in (name, capped):
+            loss = [runs[policy][s]["saturation_loss"] for s in seeds]
+            print(f"{policy:<12} saturation loss          {interval(loss)}")
     for policy in ("feed", name, concave):
         if policy in runs:
             print(
