@@ -264,9 +264,6 @@ class Allocator(CompactState):
         full, pair_capped = load.full, load.capped_for(user_id, now)
         if not (full or pair_capped):
             return None, (0, 0)
-        if not full:  # the usual case of a priced policy (no hard capacity cap): one mask, not three
-            at_frequency = self._rooms_of(pair_capped)
-            return at_frequency, (0, int(at_frequency.sum()))
         at_capacity, at_frequency = self._rooms_of(full), self._rooms_of(pair_capped)
         at_frequency &= ~at_capacity
         return at_capacity | at_frequency, (int(at_capacity.sum()), int(at_frequency.sum()))

@@ -58,18 +58,13 @@ class StreamerReturns(CompactState):
         return self.kappa_share * float(np.mean(values))
 
     def marginal(self, streamers: np.ndarray, now_ms: int, kappa: float) -> np.ndarray:
-        """g'(V_s) = 1 / (1 + V_s / kappa) of each streamer at ``now_ms`` (1 for all when kappa is 0)."""
+        """``marginal_one`` of each streamer."""
         if kappa <= 0:
             return np.ones(streamers.size)
-        earned = np.zeros(streamers.size)
-        for i, s in enumerate(streamers.tolist()):
-            entry = self.revenue.get(s)
-            if entry is not None:
-                earned[i] = self._earned(entry, now_ms)
-        return 1.0 / (1.0 + earned / kappa)
+        return np.array([self.marginal_one(s, now_ms, kappa) for s in streamers.tolist()], dtype=float)
 
     def marginal_one(self, streamer_id: int, now_ms: int, kappa: float) -> float:
-        """``marginal`` of one streamer."""
+        """g'(V_s) = 1 / (1 + V_s / kappa) of the streamer at ``now_ms`` (1 when kappa is 0)."""
         if kappa <= 0:
             return 1.0
         entry = self.revenue.get(streamer_id)

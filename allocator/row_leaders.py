@@ -23,7 +23,7 @@ class RowLeaders(CompactState):
     """Leaders are kept by their position in ``LiveRooms.arrays()``, mirrored as rooms end (the last room
     moves into the gap), so a request reads them without a lookup per room."""
 
-    __slots__ = ("kth", "at", "rows", "stale", "key", "ordered")
+    __slots__ = ("kth", "at", "rows", "stale", "key")
 
     def __init__(self) -> None:
         self.kth = np.zeros(0)  # per row: the K-th largest base value at the last rebuild
@@ -31,12 +31,11 @@ class RowLeaders(CompactState):
         self.rows = np.zeros((0, 0), dtype=bool)  # (leaders, rows): the rows each one leads
         self.stale = True
         self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
-        self.ordered: np.ndarray | None = None  # ``at`` ascending (None: to be sorted)
 
     def rebuild(self, base: np.ndarray, key: tuple[int, int]) -> None:
         """From the base values (rows x live rooms, in position order) of every live room."""
         rows, n = base.shape
-        self.key, self.stale, self.ordered = key, False, None
+        self.key, self.stale = key, False
         if n == 0:
             self.kth = np.full(rows, -np.inf)
             self.at, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
@@ -55,13 +54,11 @@ class RowLeaders(CompactState):
         if reached.any():
             self.at = np.append(self.at, position)
             self.rows = np.vstack([self.rows, reached[None, :]])
-            self.ordered = None
 
     def end(self, position: int, last: int) -> None:
         """The room at ``position`` ended and the room at ``last`` moves into its place."""
         if self.stale or not self.at.size:
             return
-        self.ordered = None
         keep = self.at != position
         if not keep.all():
             self.at, self.rows = self.at[keep], self.rows[keep]
@@ -77,9 +74,3 @@ class RowLeaders(CompactState):
         if excluded is None:
             return not self.stale
         return bool(self.rows[~excluded].any(axis=0).all())
-
-    def ascending(self) -> np.ndarray:
-        """The leaders' positions in ascending order (kept until the leaders change)."""
-        if self.ordered is None:
-            self.ordered = np.sort(self.at)
-        return self.ordered

@@ -61,7 +61,6 @@ class ValuePolicy(CompactState):
         "leaders",
         "column_at",
         "cold_at",
-        "leader_base",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -83,9 +82,6 @@ class ValuePolicy(CompactState):
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
         self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
-        # (the leaders' ascending positions, their base values): reused while the leaders stay the same
-        # object (RowLeaders makes a new one whenever a leader, the round or a price changes)
-        self.leader_base: tuple[np.ndarray, np.ndarray] | None = None
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -203,7 +199,7 @@ class ValuePolicy(CompactState):
             return None
         if own_at:
             return np.array(sorted(set(at.tolist()).union(own_at)), dtype=np.int64)
-        return self.leaders.ascending()
+        return np.sort(at)
 
     def _score(
         self,
@@ -219,13 +215,7 @@ class ValuePolicy(CompactState):
         row's best room), ``columns`` holding every live room's column in this round's draws."""
         config = self.config
         live_ids, streamers = rooms.arrays()
-        cached = self.leader_base
-        if cached is not None and cached[0] is candidates:
-            base = cached[1]
-        else:
-            base = self._base(columns[candidates], streamers[candidates])
-            if candidates is self.leaders.ordered:
-                self.leader_base = (candidates, base)
+        base = self._base(columns[candidates], streamers[candidates])
         if own:
             weight = np.full(candidates.size, base_weight)
             at = np.searchsorted(candidates, [rooms.position[live_id] for live_id in own])
@@ -348,8 +338,9 @@ class ValuePolicy(CompactState):
         shape, rate, clicks = self.lifts.posterior(streamers, now_ms)
         mean = shape / rate
         cold = clicks < config.cold_start_clicks
-        nudge = 1.0 + TIE_BREAK * ((streamers * _WEYL[0] + self.round * _WEYL[1]) % 1.0)
-        draws = np.broadcast_to(mean * nudge, (config.rows, streamers.size)).copy()
+        draws = np.broadcast_to(
+            mean * _tie_nudge(streamers, self.round), (config.rows, streamers.size)
+        ).copy()
         if config.sample and not cold.all():
             spread = config.draw_spread**2  # draws keep the posterior's mean, their sd is scaled
             warm = ~cold
@@ -378,9 +369,7 @@ class ValuePolicy(CompactState):
             rng = np.random.default_rng([config.seed, self.round, streamer_id])
             self.theta[:, column] = rng.gamma(shape / spread, spread / rate, config.rows)
         else:
-            self.theta[:, column] = mean * (
-                1.0 + TIE_BREAK * ((streamer_id * _WEYL[0] + self.round * _WEYL[1]) % 1.0)
-            )
+            self.theta[:, column] = mean * _tie_nudge(streamer_id, self.round)
         self.mean[column] = mean
         self.cold[column] = cold
         self.gain[column] = self.returns.marginal_one(streamer_id, now_ms, self.kappa)
@@ -399,3 +388,8 @@ class ValuePolicy(CompactState):
             self.cold = np.resize(self.cold, size)
         self.columns = end
         return start, end
+
+
+def _tie_nudge(streamers: Any, round_index: int) -> Any:
+    """1 + TIE_BREAK x the Weyl fraction of (streamer, round): of a streamer id or an array of them."""
+    return 1.0 + TIE_BREAK * ((streamers * _WEYL[0] + round_index * _WEYL[1]) % 1.0)

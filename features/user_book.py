@@ -65,12 +65,8 @@ class UserBook(CompactState):
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
             return NO_PROFILE
-        since, pairs = now_ms - self.ttl_ms, []
-        for streamer_id, pair in reversed(user.pairs.items()):  # _recent_pairs, inlined: once per request
-            if pair.last_seen < since or len(pairs) == limit:
-                break
-            pairs.append((streamer_id, pair.impressions, pair.clicks, pair.gift_count, pair.gift_sum))
-        return _counts(user), pairs
+        recent = self._recent_pairs(user, now_ms, limit)  # _counts of each pair, without a call per pair:
+        return _counts(user), [(s, p.impressions, p.clicks, p.gift_count, p.gift_sum) for s, p in recent]
 
     def _recent_pairs(self, user: UserHistory, now_ms: int, limit: int) -> list[tuple[int, PairHistory]]:
         """The user's ``limit`` most recently active pairs not expired at ``now_ms``, most recent first."""
