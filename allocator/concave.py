@@ -36,9 +36,10 @@ class StreamerReturns(CompactState):
         with the "expected" basis ``worth``, the clicking user's gift value per click before this label."""
         if label["kind"] == "provisional":
             return
-        value = (
-            float(label["amount"]) if self.basis == "revenue" else worth if label["kind"] == "final" else 0.0
-        )
+        if self.basis == "revenue":
+            value = float(label["amount"])
+        else:  # an orphan gift has no click, so no clicker to expect anything of
+            value = worth if label["kind"] == "final" else 0.0
         if not value:
             return
         entry = self.revenue.get(label["streamer_id"])

@@ -93,18 +93,15 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
     pos = np.searchsorted(streamers, [g["streamer_id"] for g in gifts])
     np.add.at(revenue_by, pos, [g["amount"] for g in gifts])
     exposed = np.asarray(run.exposure_streamer, dtype=np.int64)
-    exposures_by = np.bincount(np.searchsorted(streamers, exposed), minlength=streamers.size)
+    exposed_at = np.searchsorted(streamers, exposed)
+    exposures_by = np.bincount(exposed_at, minlength=streamers.size)
     value = np.concatenate(run.value) if run.value else np.zeros(0)
     unloaded = np.concatenate(run.value_unloaded) if run.value_unloaded else np.zeros(0)
     p_click = np.concatenate(run.p_click) if run.p_click else np.zeros(0)
     days = int(np.ceil(setup.days))
     day = (np.asarray(run.exposure_ts, dtype=np.int64) - setup.warmup_end) // DAY_MS
     daily = np.bincount(day, weights=value, minlength=days)[:days] if value.size else np.zeros(days)
-    expected_by = (
-        np.bincount(np.searchsorted(streamers, exposed), weights=value, minlength=streamers.size)
-        if value.size
-        else np.zeros(streamers.size)
-    )
+    expected_by = np.bincount(exposed_at, weights=value, minlength=streamers.size)
     cold = np.asarray(run.exposure_cold, dtype=bool)
     cold_shown = set(exposed[cold].tolist())
     gifted = {g["streamer_id"] for g in gifts}
