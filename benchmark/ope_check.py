@@ -4,9 +4,11 @@ For each seed: the world's feed runs in closed loop (the logging policy, exact p
 target evaluated in shadow on its requests; each target (an allocator frozen at the end of warm-up) then
 runs in its own closed loop for its truth-expected revenue. Printed per target and estimator: the mean
 estimate over seeds beside the mean truth (relative bias), the share of seeds whose 95% interval covers
-that seed's truth, and the mean effective sample size of the weights. Two reward columns: the realised
-gift amounts (what a real system has) and the truth's expected reward of each logged exposure (the
-estimators' own error, without the heavy-tailed gift noise).
+that seed's truth, and the mean effective sample size of the weights; the same against the truth value
+of the target's distribution on the logged requests themselves (what the estimators estimate: the closed
+loop adds the target's own draws and the loads it would cause, which no log of another policy shows).
+Two reward columns: the realised gift amounts (what a real system has) and the truth's expected reward of
+each logged exposure (the estimators' own error, without the heavy-tailed gift noise).
 
     python benchmark/ope_check.py --world runs/w400 --seeds 20 --days 7
 """
@@ -29,6 +31,8 @@ from simulator.comparison import load_setup  # noqa: E402
 from simulator.off_policy import TARGETS, off_policy, targets  # noqa: E402
 
 _SETUP = {}
+# The reward columns: realised gift amounts and the truth's expected reward of each logged exposure.
+REWARDS = (("realised", "estimates"), ("expected", "expected_reward"))
 
 
 def _init(world: Path, warmup: int, days: int, names: tuple[str, ...]) -> None:
@@ -67,23 +71,29 @@ def main() -> int:
     targets = sorted(next(iter(results.values())))
     print(f"{args.world}: {args.days} closed-loop days after {args.warmup_days}; {len(results)} seeds")
     print(
-        f"{'target':<20}{'estimator':<13}{'reward':<10}{'mean est':>11}{'truth':>11}{'bias':>8}{'cover':>7}"
+        "truth = the frozen target's truth-expected revenue in its own closed loop; logged = the truth value"
+        " of its distribution on the logged requests (sum over rooms of pi x truth value)"
+    )
+    print(
+        f"{'target':<20}{'estimator':<13}{'reward':<10}{'mean est':>10}{'truth':>9}{'bias':>8}{'cover':>7}"
+        f"{'logged':>9}{'bias':>8}{'cover':>7}"
     )
     for target in targets:
         rows = [results[s][target] for s in sorted(results)]
         truth = np.array([r["truth"] for r in rows])
+        logged = np.array([r["logged_truth"] for r in rows])
         ess = np.mean([r["ess_share"] for r in rows])
-        for reward, key in (("realised", "estimates"), ("expected", "expected_reward")):
+        for reward, key in REWARDS:
             for name in rows[0][key]:
                 est = np.array([r[key][name]["value"] for r in rows])
                 low = np.array([r[key][name]["low"] for r in rows])
                 high = np.array([r[key][name]["high"] for r in rows])
-                cover = np.mean((low <= truth) & (truth <= high))
-                bias = est.mean() / truth.mean() - 1
-                print(
-                    f"{target:<20}{name:<13}{reward:<10}{est.mean():>11,.0f}{truth.mean():>11,.0f}"
-                    f"{bias:>+8.1%}{cover:>7.0%}"
-                )
+                line = f"{target:<20}{name:<13}{reward:<10}{est.mean():>10,.0f}"
+                for reference in (truth, logged):
+                    cover = np.mean((low <= reference) & (reference <= high))
+                    bias = est.mean() / reference.mean() - 1
+                    line += f"{reference.mean():>9,.0f}{bias:>+8.1%}{cover:>7.0%}"
+                print(line)
         print(f"{target:<20}effective sample size {ess:.2%} of the logged requests")
     print(f"{time.monotonic() - started:.0f}s")
     return 0

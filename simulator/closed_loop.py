@@ -82,8 +82,9 @@ class Run:
     value: list[np.ndarray] = field(default_factory=list)
     value_unloaded: list[np.ndarray] = field(default_factory=list)
     # shadow policy -> request id -> (its probability of the room shown, its direct-method value of the
-    # request, the direct-method value of the room shown)
-    shadow: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+    # request, the direct-method value of the room shown, the truth value of the request under its
+    # distribution: sum over rooms of pi(room) x truth value of showing the room now)
+    shadow: dict[str, dict[str, tuple[float, float, float, float]]] = field(default_factory=dict)
     clicks: int = 0
     requests: int = 0
     seconds: float = 0.0
@@ -134,6 +135,7 @@ def simulate(
     priced = [p.config for p in (policy, *shadows) if p.config is not None and p.config.capacity_viewers]
     price_every = min(c.price_every_ms for c in priced) if priced else 0
     shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
+    shadow_truth = _truth_scorer(world, pipeline) if shadows else None
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms
 
@@ -229,6 +231,7 @@ def simulate(
                 requests,
                 logged,
                 run.shadow.setdefault(shadow.name, {}),
+                shadow_truth,
             )
         exposures = []
         for rid, user, streamer, live, when in shown:
@@ -299,11 +302,13 @@ def _shadow(
     rooms: list[dict[str, Any]],
     requests: list[dict[str, Any]],
     logged: dict[str, int],
-    out: dict[str, tuple[float, float, float]],
+    out: dict[str, tuple[float, float, float, float]],
+    truth: Scorer,
 ) -> None:
     """Decide every request in shadow, one at a time (its exact distribution is the allocator's last); for
-    each request the logging policy served, keep the shadow's probability of the room shown and its value
-    under the direct-method model (the shadow's own value of each room for the request: direct_values)."""
+    each request the logging policy served, keep the shadow's probability of the room shown, its value
+    under the direct-method model (the shadow's own value of each room for the request: direct_values) and
+    under the truth (what off-policy estimates from these logs estimate, free of the shadow's own draws)."""
     items = _in_order(labels, rooms, requests)
     allocator = stage.allocator
     batch: list[dict[str, Any]] = []
@@ -321,7 +326,15 @@ def _shadow(
         rooms_, probabilities = allocator.last_distribution()
         values = allocator.direct_values(item, [*rooms_.tolist(), shown])
         target_value = float(probabilities @ values[:-1])
-        out[item["id"]] = (float(probabilities[rooms_ == shown].sum()), target_value, float(values[-1]))
+        streamer_of = allocator.rooms.streamer_of
+        streamers = np.array([streamer_of[r] for r in rooms_.tolist()], dtype=np.int64)
+        truth_value = float(probabilities @ truth(item["user_id"], rooms_, streamers, item["ts"]))
+        out[item["id"]] = (
+            float(probabilities[rooms_ == shown].sum()),
+            target_value,
+            float(values[-1]),
+            truth_value,
+        )
     if batch:
         stage.advance(batch, [])
 

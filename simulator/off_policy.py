@@ -37,8 +37,10 @@ def targets(names: tuple[str, ...] = TARGETS) -> list[Policy]:
 def off_policy(
     setup: Setup, seed: int, policies: list[Policy] | None = None, progress: TextIO | None = sys.stderr
 ) -> dict[str, Any]:
-    """{target: {"truth": closed-loop truth revenue, "realised": its realised revenue, "estimates": {ips,
-    clipped_ips, snips, dr: {value, low, high}}, "ess_share", "support_deficit"}} for one seed."""
+    """{target: {"truth": closed-loop truth revenue, "realised": its realised revenue, "logged_truth": the
+    truth value of the target's distribution on the logged requests (what the estimators estimate: the
+    closed-loop truth without the target's own draws and the loads it would have caused), "estimates":
+    {ips, clipped_ips, snips, dr: {value, low, high}}, "ess_share", "support_deficit"}} for one seed."""
     policies = policies or targets()
     logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
     return {policy.name: _compare(setup, logged, policy, seed, progress) for policy in policies}
@@ -64,7 +66,13 @@ def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: Tex
     # estimators' own error (action sampling, weights), without the gift amounts' heavy-tailed noise.
     expected = estimate(reward=np.concatenate(logged.value) * n, **inputs).as_dict()["estimates"]
     truth = measure(setup, simulate(setup, policy, seed, progress))
-    return {"truth": truth.revenue_truth, "realised": truth.revenue, **result, "expected_reward": expected}
+    return {
+        "truth": truth.revenue_truth,
+        "realised": truth.revenue,
+        "logged_truth": float(sum(shadow[i][3] for i in ids)),
+        **result,
+        "expected_reward": expected,
+    }
 
 
 def _session_rewards(run: Run) -> dict[str, float]:

@@ -176,9 +176,23 @@ def test_frozen_targets_in_shadow_have_exact_weights_and_estimates_beside_their_
         assert set(shadow) == {d["request_id"] for d in logged.decisions}
         weights = np.array([shadow[d["request_id"]][0] / d["propensity"] for d in logged.decisions])
         assert 0.8 < weights.mean() < 1.2  # E_feed[pi / p] = 1 with full support
+        # E_feed[pi / p x truth value of the room shown | request] = the truth value of the target's
+        # distribution on the request: their sums over requests agree within a few standard errors.
+        value = np.concatenate(logged.value)
+        target_truth = np.array([shadow[d["request_id"]][3] for d in logged.decisions])
+        difference = weights * value - target_truth
+        assert abs(difference.sum()) < 4 * np.sqrt(difference @ difference), target.name
+    # Exactly, for the random target: the mean truth value of exposure over the world's live rooms.
+    world, shadow = setup.world, logged.shadow["random-frozen"]
+    for d in logged.decisions[::50]:
+        live = (world.rooms.start <= d["ts"]) & (d["ts"] < world.rooms.end)
+        streamers = world.rooms.streamer[live]
+        users, ts = np.full(streamers.size, d["user_id"]), np.full(streamers.size, d["ts"])
+        mean_value = world.truth.expected_value_of_exposure(users, streamers, ts).mean()
+        assert shadow[d["request_id"]][3] == pytest.approx(mean_value, rel=1e-9)
     result = off_policy(setup, 3, progress=None)
     for target in ("random-frozen", "thompson-frozen"):
-        assert result[target]["truth"] > 0
+        assert result[target]["truth"] > 0 and result[target]["logged_truth"] > 0
         assert {"ips", "clipped_ips", "snips", "dr"} <= set(result[target]["estimates"])
         assert {"ips", "snips"} <= set(result[target]["expected_reward"])
 
