@@ -6,9 +6,14 @@ shadow), optionally a direct-method model's ``q_logged`` q = q_hat(x, a) and ``v
 q_hat(x, a), and ``unsupported`` = the target's mass on actions the logger never shows (propensity 0).
 
 Every estimator here is a ratio of sums, sum(numerator) / sum(denominator) over requests, so the confidence
-interval is the project's percentile bootstrap (:func:`evaluation.metrics.bootstrap_ci`) over per-group sums
-of those terms: with ``groups`` (requests sharing randomness, e.g. one allocation round) whole groups are
-resampled, otherwise each request is its own group.
+interval is a bootstrap over per-group sums of those terms: with ``groups`` (requests sharing randomness,
+e.g. one allocation round) whole groups are resampled, otherwise each request is its own group. The
+interval is studentized (bootstrap-t): gift rewards are so heavy-tailed that a week of logs is usually
+short of the rare large gifts, and a resample's t = (estimate - estimate) / standard error keeps the
+upper bound far above an estimate whose sample missed them. On the simulator's feed logs (400 users, a
+week; the random target, 60 seeds) the 95% intervals covered the truth in 80% of the seeds with the
+realised gifts against 67% for the percentile and 68% for scipy's BCa interval (docs/simulator.md);
+scipy.stats.bootstrap has no bootstrap-t, so it is written here.
 """
 
 from __future__ import annotations
@@ -17,8 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from evaluation.metrics import bootstrap_ci
-
+_RESAMPLE_CELLS = 2_000_000  # resampled groups held at once by an interval (x 8 bytes, a few arrays)
 Terms = tuple[np.ndarray, np.ndarray]  # per-request numerator and denominator of a ratio-of-sums estimator
 
 
@@ -162,6 +166,44 @@ def _group_sums(values: np.ndarray, group_index: np.ndarray, n_groups: int) -> n
     return np.bincount(group_index, weights=values, minlength=n_groups)
 
 
+def _ratio_and_error(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sum(a) / sum(b) over the last axis and its linearised standard error, sqrt(sum (a - r b)^2) / sum(b)
+    (the delta method for a ratio of sums of independent groups)."""
+    total_a, total_b = a.sum(axis=-1), b.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total_a / total_b
+        squares = (a * a).sum(axis=-1) - 2 * ratio * (a * b).sum(axis=-1) + ratio**2 * (b * b).sum(axis=-1)
+        return ratio, np.sqrt(np.maximum(squares, 0.0)) / np.abs(total_b)
+
+
+def studentized_interval(
+    a: np.ndarray, b: np.ndarray, draws: int = 200, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """Bootstrap-t interval of sum(a) / sum(b) from per-group sums ``a`` and ``b``, over ``draws``
+    resamples of the groups (the same ones for the same seed): [r - t_hi se, r - t_lo se] with t the
+    resamples' (r* - r) / se*. Resamples are drawn in chunks, so memory stays bounded on any log."""
+    ratio, error = _ratio_and_error(a, b)
+    if not np.isfinite(ratio):
+        return float("nan"), float("nan")
+    if error == 0:
+        return float(ratio), float(ratio)
+    rng = np.random.default_rng(seed)
+    n = a.size
+    chunk = max(1, _RESAMPLE_CELLS // max(n, 1))
+    t_values = []
+    for start in range(0, draws, chunk):
+        picks = rng.integers(0, n, (min(chunk, draws - start), n))
+        ratios, errors = _ratio_and_error(a[picks], b[picks])
+        ok = np.isfinite(ratios) & (errors > 0)
+        t_values.append((ratios[ok] - ratio) / errors[ok])
+    t = np.concatenate(t_values)
+    if not t.size:
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    t_low, t_high = np.percentile(t, [tail, 100 - tail])
+    return float(ratio - t_high * error), float(ratio - t_low * error)
+
+
 def estimate(
     reward: np.ndarray,
     propensity: np.ndarray,
@@ -175,8 +217,9 @@ def estimate(
     seed: int = 0,
     level: float = 0.95,
 ) -> OffPolicyEstimate:
-    """Every estimator the inputs allow, each with a bootstrap interval (groups resampled whole when given;
-    the same resamples for every estimator, so their intervals are comparable), plus ESS and support deficit.
+    """Every estimator the inputs allow, each with a studentized bootstrap interval (groups resampled whole
+    when given; the same resamples for every estimator, so their intervals are comparable), plus ESS and
+    support deficit.
     ``max_weight`` is held fixed across resamples."""
     w = importance_weights(propensity, target_prob)
     n = len(w)
@@ -202,9 +245,9 @@ def estimate(
         n_groups = len(labels)
     estimates = {}
     for name, (numerator, denominator) in terms.items():
-        low, high = bootstrap_ci(
-            _ratio,
-            [_group_sums(numerator, group_index, n_groups), _group_sums(denominator, group_index, n_groups)],
+        low, high = studentized_interval(
+            _group_sums(numerator, group_index, n_groups),
+            _group_sums(denominator, group_index, n_groups),
             draws,
             seed,
             level,
