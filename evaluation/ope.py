@@ -9,11 +9,11 @@ Every estimator here is a ratio of sums, sum(numerator) / sum(denominator) over 
 interval is a bootstrap over per-group sums of those terms: with ``groups`` (requests sharing randomness,
 e.g. one allocation round) whole groups are resampled, otherwise each request is its own group. The
 interval is studentized (bootstrap-t): gift rewards are so heavy-tailed that a week of logs is usually
-short of the rare large gifts, and a resample's t = (estimate - estimate) / standard error keeps the
-upper bound far above an estimate whose sample missed them. On the simulator's feed logs (400 users, a
-week; the random target, 60 seeds) the 95% intervals covered the truth in 80% of the seeds with the
-realised gifts against 67% for the percentile and 68% for scipy's BCa interval (docs/simulator.md);
-scipy.stats.bootstrap has no bootstrap-t, so it is written here.
+short of the rare large gifts, and the resamples' t = (resample's estimate - estimate) / the resample's
+standard error keeps the upper bound far above an estimate whose sample missed them. On the simulator's
+feed logs (400 users, a week; the random target, 60 seeds) the 95% intervals covered the truth in 80% of
+the seeds with the realised gifts against 67% for the percentile and 68% for scipy's BCa interval
+(docs/simulator.md); scipy.stats.bootstrap has no bootstrap-t, so it is written here.
 """
 
 from __future__ import annotations
