@@ -9,8 +9,9 @@ model, the target's own value of each room for the request (Allocator.direct_val
 P(click) x gift value for this user at the posterior mean, else the streamer's posterior value per
 exposure; what it learned from the warm-up's labels).
 Estimates (evaluation/ope.py: IPS, clipped IPS, SNIPS, DR) are of the total revenue over the window, with
-95% intervals from a bootstrap over allocation rounds (10 minutes of requests share draws); the truth is the
-frozen policy's truth-expected revenue in its own closed loop with the same seed.
+95% studentized bootstrap intervals over allocation rounds (10 minutes of requests share draws); the truth
+is the frozen policy's truth-expected revenue in its own closed loop with the same seed, and beside it the
+truth value of its distribution on the logged requests themselves.
 """
 
 from __future__ import annotations
