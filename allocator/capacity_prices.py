@@ -1,31 +1,45 @@
-"""Capacity through dual (shadow) prices, from the viewers the rooms actually have.
+"""Capacity through prices per streamer, from the viewers the rooms actually have.
 
 A streamer has room for about ``capacity`` viewers before its gifting saturates. Every ``price_every_ms``
 (a minute) of event time the streamer stages report every room's viewers (clicks in, leaves out:
-features/streamer_book.py); a streamer's price follows the dual (sub)gradient of its capacity constraint,
+features/streamer_book.py); each report sets the streamer's price lambda_s, and a room's value is
+multiplied by exp(-lambda_s). Three rules (PRICE_RULES):
 
-    lambda_s <- max(0, lambda_s + step x (viewers_s / capacity - 1))
+- ``dilution`` (the default): lambda_s = log(viewers_s / capacity) past capacity, 0 below. Past capacity a
+  room does not refuse newcomers, it dilutes them: a newcomer's gifting shrinks to capacity / viewers
+  (soft saturation, as in the synthetic world: replay/synth/truth.py ``saturate``), so exp(-lambda_s) is the
+  share of its value an exposure still brings at the room's load, and a crowded good room can still beat
+  an empty poor one.
+- ``subgradient``: the dual (sub)gradient of a hard capacity constraint,
+  lambda_s <- max(0, lambda_s + step x (viewers_s / capacity - 1)): a streamer costs more each report it
+  stays crowded and is released gradually as it empties.
+- ``hard-cap``: an infinite price while at capacity, none below (the baseline the prices are measured
+  against).
 
-and a room's value is multiplied by exp(-lambda_s): a crowded streamer costs more each report it stays
-crowded and is released gradually as it empties, instead of a hard cap flipping it on and off (``step``
-None is that hard cap on the same reports, the baseline the prices are measured against). Prices move
-only on the viewer reports, which every decision shard receives, so a request is priced the same wherever
-it is decided; nothing depends on the allocator's own decisions.
+Prices move only on the viewer reports, which every decision shard receives, so a request is priced the
+same wherever it is decided; nothing depends on the allocator's own decisions.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from giftlive.compact_state import CompactState
 
+PRICE_RULES = ("dilution", "subgradient", "hard-cap")
+
 
 class CapacityPrices(CompactState):
-    __slots__ = ("capacity", "step", "price", "viewers", "version")
+    __slots__ = ("capacity", "rule", "step", "price", "viewers", "version")
 
-    def __init__(self, capacity: float, step: float | None = 0.5) -> None:
+    def __init__(self, capacity: float, rule: str = "dilution", step: float = 0.5) -> None:
+        if rule not in PRICE_RULES:
+            raise ValueError(f"price rule {rule!r}: choose one of {', '.join(PRICE_RULES)}")
         self.capacity = capacity  # viewers per streamer; 0: no prices
-        self.step = step  # None: a hard cap instead (infinite price while at capacity, none below)
+        self.rule = rule
+        self.step = step  # the subgradient's step per report
         self.price: dict[int, float] = {}  # streamer -> lambda (only the positive ones)
         self.viewers: dict[int, int] = {}  # streamer -> viewers at its latest report (only the non-zero)
         self.version = 0  # counts the reports that changed a price
@@ -55,10 +69,7 @@ class CapacityPrices(CompactState):
             else:
                 self.viewers.pop(streamer, None)
             old = self.price.get(streamer, 0.0)
-            if self.step is None:
-                new = np.inf if count >= self.capacity else 0.0
-            else:
-                new = max(0.0, old + self.step * (count / self.capacity - 1.0))
+            new = self._price(old, count)
             if new != old:
                 changed = True
                 if new > 0:
@@ -67,6 +78,15 @@ class CapacityPrices(CompactState):
                     del self.price[streamer]
         if changed:
             self.version += 1
+
+    def _price(self, old: float, viewers: int) -> float:
+        """The streamer's price after a report of ``viewers`` (``old``: its price before)."""
+        load = viewers / self.capacity
+        if self.rule == "dilution":
+            return math.log(load) if load > 1.0 else 0.0
+        if self.rule == "subgradient":
+            return max(0.0, old + self.step * (load - 1.0))
+        return math.inf if load >= 1.0 else 0.0
 
     def multipliers(self, streamers: np.ndarray) -> np.ndarray:
         """exp(-lambda_s) of each streamer (1 without a price)."""

@@ -58,13 +58,20 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         ),
         NamedPolicy(
             "thompson-v2-priced",
-            "thompson-v2 with capacity priced from the rooms' observed viewers instead of hard caps",
+            "thompson-v2 with capacity priced from the rooms' observed viewers instead of hard caps: past "
+            "capacity a room's value shrinks by capacity / viewers (its newcomers' gifting is diluted)",
             PRICED,
+        ),
+        NamedPolicy(
+            "thompson-v2-subgradient",
+            "thompson-v2-priced with dual-subgradient prices (a crowded streamer's price grows each report "
+            "it stays past capacity)",
+            replace(PRICED, family="thompson-v2-subgradient", price_rule="subgradient"),
         ),
         NamedPolicy(
             "thompson-v2-viewer-cap",
             "thompson-v2 with a hard cap on the rooms' observed viewers (the baseline of the prices)",
-            replace(PRICED, family="thompson-v2-viewer-cap", price_step=None),
+            replace(PRICED, family="thompson-v2-viewer-cap", price_rule="hard-cap"),
         ),
         NamedPolicy(
             "greedy-v2",

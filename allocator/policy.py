@@ -25,6 +25,8 @@ from functools import cached_property
 
 import numpy as np
 
+from allocator.capacity_prices import PRICE_RULES
+
 PAIR_MODELS = ("boost", "online", "offline")
 # How a policy values its candidates: Thompson rows over the shared candidates (the default); Thompson rows on
 # the value of an exposure for this user over every live room ("value", allocator/value_policy.py); or one
@@ -66,7 +68,8 @@ class PolicyConfig:
     # mean recent revenue of streamers with revenue; 0: linear returns (allocator/concave.py)
     concave_basis: str = "revenue"  # V_s: the gifts its viewers gave, or what they were "expected" to give
     capacity_viewers: int = 0  # "value": price streamers past this many viewers (capacity_prices.py); 0: off
-    price_step: float | None = 0.5  # the prices' step per report; None: a hard cap at capacity_viewers
+    price_rule: str = "dilution"  # how a report prices a streamer: see PRICE_RULES (capacity_prices.py)
+    price_step: float = 0.5  # the "subgradient" rule's step per report
     price_every_ms: int = 60_000  # how often the streamer stages report their rooms' viewers
 
     def __post_init__(self) -> None:
@@ -82,6 +85,8 @@ class PolicyConfig:
             raise ValueError("concave_kappa must be >= 0 and draw_spread > 0")
         if self.concave_basis not in RETURN_BASES:
             raise ValueError(f"concave basis {self.concave_basis!r}: choose one of {', '.join(RETURN_BASES)}")
+        if self.price_rule not in PRICE_RULES:
+            raise ValueError(f"price rule {self.price_rule!r}: choose one of {', '.join(PRICE_RULES)}")
         if self.max_lift < 1:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 

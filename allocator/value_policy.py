@@ -69,7 +69,7 @@ class ValuePolicy(CompactState):
         self.rates = UserRates(self.shrink.user_strength)
         self.lifts = StreamerLifts()
         self.returns = StreamerReturns(config.concave_kappa, config.concave_basis)
-        self.prices = CapacityPrices(config.capacity_viewers, config.price_step)
+        self.prices = CapacityPrices(config.capacity_viewers, config.price_rule, config.price_step)
         self.kappa = 0.0  # the concave returns' kappa of this round (0: linear)
         self.round = -1
         # Streamers drawn this round, in columns (room to grow: a streamer that starts mid-round is added):
