@@ -17,12 +17,15 @@ from giftlive.events import EventType
 
 
 class StreamerBook(CompactState):
-    __slots__ = ("ttl_ms", "streamers", "rooms")
+    __slots__ = ("ttl_ms", "streamers", "rooms", "occupied")
 
     def __init__(self, ttl_ms: int = DEFAULT_TTL_MS) -> None:
         self.ttl_ms = ttl_ms
         self.streamers: dict[int, StreamerHistory] = {}
         self.rooms: dict[int, LiveRoom] = {}
+        # Every room of ``rooms`` with viewers (and maybe some that left it since): the viewer reports
+        # cost O(rooms with viewers), not O(rooms known), at KuaiLive's tens of thousands of live rooms.
+        self.occupied: dict[int, LiveRoom] = {}
 
     def features(self, streamer_id: int, live_id: int, now_ms: int) -> tuple[tuple, tuple]:
         """(STREAMER_FEATURES, ROOM_FEATURES) at ``now_ms``."""
@@ -38,6 +41,7 @@ class StreamerBook(CompactState):
         live_id = event["live_id"]
         if event["type"] is EventType.ROOM_END:
             self.rooms.pop(live_id, None)
+            self.occupied.pop(live_id, None)
             return
         room = live_entry(self.rooms, live_id, event["ts"], self.ttl_ms) or LiveRoom()
         room.start_ts = event["ts"]
@@ -74,11 +78,19 @@ class StreamerBook(CompactState):
             room = self.rooms[event["live_id"]] = LiveRoom()
         room.viewers += 1
         room.last_seen = ts
+        if room.viewers > 0:
+            self.occupied[event["live_id"]] = room
 
     def viewers(self) -> list[tuple[int, int]]:
         """(room, viewers in it now) of every room with viewers: the load the allocator prices (a room
         not listed has none)."""
-        return [(live_id, room.viewers) for live_id, room in self.rooms.items() if room.viewers > 0]
+        rooms = self.rooms
+        occupied = self.occupied = {
+            live_id: room
+            for live_id, room in self.occupied.items()
+            if room.viewers > 0 and rooms.get(live_id) is room
+        }
+        return list(zip(occupied, (room.viewers for room in occupied.values()), strict=True))
 
     def expire(self, now_ms: int) -> int:
         """Drop streamers and rooms idle for more than the TTL; returns how many streamers went."""
