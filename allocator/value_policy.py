@@ -60,6 +60,7 @@ class ValuePolicy(CompactState):
         "cold",
         "leaders",
         "column_at",
+        "cold_mask",
         "cold_at",
     )
 
@@ -81,6 +82,7 @@ class ValuePolicy(CompactState):
         self.column: dict[int, int] = {}  # streamer -> its column
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
+        self.cold_mask = np.zeros(64, dtype=bool)  # per live room: cold-start? (kept with ``column_at``)
         self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
 
     def learn_label(self, label: dict[str, Any]) -> None:
@@ -131,8 +133,10 @@ class ValuePolicy(CompactState):
         candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
         if candidates is None:
             candidates = np.arange(n)
+        if self.cold_at is None:  # found again after a room starts or ends or a round opens
+            self.cold_at = np.flatnonzero(self.cold_mask[:n])
         columns = self.column_at[:n]
-        return self._score(request, rooms, blocked, candidates, columns, base_weight, own)
+        return self._score(request, rooms, blocked, candidates, columns, self.cold_at, base_weight, own)
 
     def choose_over_every_room(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
@@ -143,7 +147,8 @@ class ValuePolicy(CompactState):
         base_weight, own = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
-        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, base_weight, own)
+        cold_at = np.flatnonzero(self.cold[columns])
+        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, cold_at, base_weight, own)
 
     def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
         """The value of showing each of ``live_ids`` to the request's user at the streamers' posterior means
@@ -208,11 +213,13 @@ class ValuePolicy(CompactState):
         blocked: np.ndarray | None,
         candidates: np.ndarray,
         columns: np.ndarray,
+        cold_at: np.ndarray,
         base_weight: float,
         own: dict[int, float],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
         """``choose``'s answer from the rows' values of ``candidates`` (ascending positions, holding every
-        row's best room), ``columns`` holding every live room's column in this round's draws."""
+        row's best room), ``columns`` holding every live room's column in this round's draws and ``cold_at``
+        the positions of the cold-start live rooms."""
         config = self.config
         live_ids, streamers = rooms.arrays()
         base = self._base(columns[candidates], streamers[candidates])
@@ -231,9 +238,7 @@ class ValuePolicy(CompactState):
             best = np.where(value >= 0, candidates[pick_best], -1)
         else:
             best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
-        if self.cold_at is None:  # found again after a room starts or ends or a round opens
-            self.cold_at = np.flatnonzero(self.cold[columns])
-        cold_rooms = self.cold_at if blocked is None else self.cold_at[~blocked[self.cold_at]]
+        cold_rooms = cold_at if blocked is None else cold_at[~blocked[cold_at]]
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
         if row < config.explore_rows and cold_rooms.size:
@@ -285,6 +290,7 @@ class ValuePolicy(CompactState):
         _live_ids, streamers = rooms.arrays()
         self._grow_column_at(streamers.size)
         self.column_at[: streamers.size] = self._columns(streamers)
+        self.cold_mask[: streamers.size] = self.cold[self.column_at[: streamers.size]]
         self.leaders.stale = True
         self.cold_at = None
 
@@ -296,6 +302,7 @@ class ValuePolicy(CompactState):
         at = rooms.position[live_id]
         self._grow_column_at(at + 1)
         column = self.column_at[at] = self.column[streamer_id]
+        self.cold_mask[at] = self.cold[column]
         self.cold_at = None
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
@@ -307,6 +314,7 @@ class ValuePolicy(CompactState):
             return
         last = len(rooms) - 1
         self.column_at[at] = self.column_at[last]  # LiveRooms moves its last room into the gap
+        self.cold_mask[at] = self.cold_mask[last]
         self.cold_at = None
         self.leaders.end(at, last)
 
@@ -330,6 +338,7 @@ class ValuePolicy(CompactState):
             grown = np.zeros(max(size, 2 * self.column_at.size), dtype=np.int64)
             grown[: self.column_at.size] = self.column_at
             self.column_at = grown
+            self.cold_mask = np.resize(self.cold_mask, grown.size)
 
     def _draw(self, streamers: np.ndarray, now_ms: int, seed: list[int]) -> None:
         """Draw ``rows`` multipliers of each streamer from their posterior at ``now_ms`` (a cold-start one
