@@ -21,6 +21,7 @@ class LiveRooms(CompactState):
         "ids",
         "streamers",
         "position",
+        "changes",
     )
 
     def __init__(self, max_live_ms: int = DEFAULT_MAX_LIVE_MS) -> None:
@@ -33,6 +34,7 @@ class LiveRooms(CompactState):
         self.ids = np.zeros(64, dtype=np.int64)
         self.streamers = np.zeros(64, dtype=np.int64)
         self.position: dict[int, int] = {}  # live room -> its index in ``ids``
+        self.changes = 0  # starts and ends so far: an ``arrays`` view read at this count is still valid
 
     def start(self, live_id: int, streamer_id: int, ts: int) -> None:
         if live_id in self.streamer_of:
@@ -46,12 +48,14 @@ class LiveRooms(CompactState):
         self.ids[n], self.streamers[n] = live_id, streamer_id
         self.position[live_id] = n
         self.by_streamer.setdefault(streamer_id, []).append(live_id)
+        self.changes += 1
 
     def end(self, live_id: int) -> None:
         streamer_id = self.streamer_of.pop(live_id, None)
         if streamer_id is None:
             return
         del self.started[live_id]
+        self.changes += 1
         at, last = self.position.pop(live_id), len(self.position)
         if at != last:
             moved = int(self.ids[last])

@@ -75,6 +75,18 @@ def test_propensities_are_the_rooms_exact_probabilities():
         assert shown[live] / len(decisions) == pytest.approx(p, abs=4 * np.sqrt(p / len(decisions)) + 1e-4)
 
 
+def test_the_last_distribution_is_refused_once_a_room_started_or_ended_since():
+    """It reads the live rooms as a view (no copy per request), which the next start or end rewrites."""
+    allocator = world(PolicyConfig(family="v", scoring="value", **NO_CAPS))
+    allocator.decide(request("q0"))
+    before = allocator.last_distribution()
+    allocator.start_room(room(99_999, 1))
+    with pytest.raises(RuntimeError, match="since the last decision"):
+        allocator.last_distribution()
+    allocator.decide(request("q1"))
+    assert allocator.last_distribution()[1].sum() == pytest.approx(before[1].sum())
+
+
 def test_cold_start_exposure_is_the_floor_not_the_priors_tail():
     config = PolicyConfig(family="v", scoring="value", explore=0.1, **NO_CAPS)
     allocator = world(config)
