@@ -78,7 +78,7 @@ class StreamerBook(CompactState):
             room = self.rooms[event["live_id"]] = LiveRoom()
         room.viewers += 1
         room.last_seen = ts
-        if room.viewers > 0:
+        if room.viewers == 1:  # it just filled (counts move by one): index it again
             self.occupied[event["live_id"]] = room
 
     def viewers(self) -> list[tuple[int, int]]:
