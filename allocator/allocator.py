@@ -126,11 +126,14 @@ class Allocator(CompactState):
 
     def end_room(self, event: dict[str, Any]) -> None:
         self.advance_to(event["ts"])
+        self._end(event["live_id"])
+
+    def _end(self, live_id: int) -> None:
         if self.value is not None:
-            self.value.end_room(event["live_id"], self.rooms)
-        self.rooms.end(event["live_id"])
+            self.value.end_room(live_id, self.rooms)
+        self.rooms.end(live_id)
         if self.round is not None:
-            self.round.block_room(event["live_id"])
+            self.round.block_room(live_id)
 
     def learn_label(self, label: dict[str, Any]) -> None:
         self.advance_to(label["ts"])
@@ -233,12 +236,12 @@ class Allocator(CompactState):
             return chosen, np.full(chosen.size, 1.0 / max(chosen.size, 1))
         if kind == "value":
             assert self.value is not None
-            best, cold_rooms, live_ids, changes = chosen
+            best, floor, live_ids, changes = chosen
             if changes != self.rooms.changes:
                 raise RuntimeError(
                     "rooms started or ended since the last decision: read its distribution right after it"
                 )
-            return self.value.distribution(best, cold_rooms, live_ids)
+            return self.value.distribution(best, floor, live_ids)
         if chosen == NO_ROOM:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.array([chosen]), np.ones(1)
@@ -263,38 +266,46 @@ class Allocator(CompactState):
         return values
 
     def _capped_rooms(self, user_id: int, now: int) -> tuple[np.ndarray | None, tuple[int, int]]:
-        """(mask over ``rooms.arrays()`` of the rooms whose streamer is at capacity or at this user's
-        frequency cap, or None when none is; (rooms at capacity, rooms at the frequency cap))."""
+        """``_capped_positions`` as a mask over ``rooms.arrays()``."""
+        blocked, capped = self._capped_positions(user_id, now)
+        if blocked is None:
+            return None, capped
+        mask = np.zeros(len(self.rooms), dtype=bool)
+        mask[blocked] = True
+        return mask, capped
+
+    def _capped_positions(self, user_id: int, now: int) -> tuple[np.ndarray | None, tuple[int, int]]:
+        """(the positions in ``rooms.arrays()`` of the live rooms whose streamer is at capacity or at this
+        user's frequency cap, or None when there is none; (rooms at capacity, rooms at the frequency cap)).
+        A few positions, not a mask over every live room (~64,000 at KuaiLive's scale)."""
         load = self.load
         load.advance(now)
         full, pair_capped = load.full, load.capped_for(user_id, now)
         if not (full or pair_capped):
             return None, (0, 0)
-        at_capacity, at_frequency = self._rooms_of(full), self._rooms_of(pair_capped)
-        at_frequency &= ~at_capacity
-        return at_capacity | at_frequency, (int(at_capacity.sum()), int(at_frequency.sum()))
+        at_capacity, at_frequency = self._positions_of(full), self._positions_of(pair_capped - full)
+        if not (at_capacity or at_frequency):
+            return None, (0, 0)
+        return np.array(at_capacity + at_frequency, dtype=np.int64), (len(at_capacity), len(at_frequency))
 
-    def _rooms_of(self, streamers: Iterable[int]) -> np.ndarray:
-        """Mask over ``rooms.arrays()`` of the live rooms of ``streamers``."""
-        rooms = self.rooms
-        mask = np.zeros(len(rooms), dtype=bool)
-        by_streamer, position = rooms.by_streamer, rooms.position
-        mask[[position[r] for s in streamers for r in by_streamer.get(s, ())]] = True
-        return mask
+    def _positions_of(self, streamers: Iterable[int]) -> list[int]:
+        """The positions in ``rooms.arrays()`` of the live rooms of ``streamers``."""
+        by_streamer, position = self.rooms.by_streamer, self.rooms.position
+        return [position[r] for s in streamers for r in by_streamer.get(s, ())]
 
     def _decide_by_value(self, request: dict[str, Any]) -> dict[str, Any]:
         """Thompson rows on the value of an exposure for this user over every live room
         (allocator/value_policy.py), under the caps; the propensity is the room's exact probability."""
         assert self.value is not None
-        blocked, capped = self._capped_rooms(request["user_id"], request["ts"])
+        blocked, capped = self._capped_positions(request["user_id"], request["ts"])
         # A view that the next room start or end rewrites (copying ~64,000 ids per request at KuaiLive's
         # scale costs more than the rest of a decision): last_distribution reads it only if none came since.
         live_ids = self.rooms.arrays()[0]
-        best, value, cold_rooms, row, pick = self.value.choose(request, self.rooms, blocked)
+        best, value, floor, row, pick = self.value.choose(request, self.rooms, blocked)
         j = pick if pick >= 0 else int(best[row])
         live_id = NO_ROOM if j < 0 else int(live_ids[j])
-        self.last_choice = ("value", (best, cold_rooms, live_ids, self.rooms.changes))
-        propensity = self.value.probability(best, cold_rooms, j)
+        self.last_choice = ("value", (best, floor, live_ids, self.rooms.changes))
+        propensity = self.value.probability(best, floor, j)
         return self._record(request, live_id, float(value[row]), propensity, live_ids.size, pick >= 0, capped)
 
     def _decide_over_live_rooms(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -372,7 +383,7 @@ class Allocator(CompactState):
         if live_id != NO_ROOM:
             streamer_id = self.rooms.streamer_of[live_id]
             if self.value is not None and config.capacity_viewers:  # priced: the viewers it reported
-                held = self.value.prices.viewers.get(streamer_id, 0)
+                held = self.value.prices.viewers_of(streamer_id)
             else:  # capped: the allocations it holds
                 held = self.load.load(streamer_id)
             self.load.record(user_id, streamer_id, now)
@@ -511,9 +522,8 @@ class Allocator(CompactState):
 
     def _sweep(self, now: int) -> None:
         self.load.sweep(now)
-        for live_id in self.rooms.sweep(now):
-            if self.round is not None:
-                self.round.block_room(live_id)
+        for live_id in self.rooms.expired(now):  # ended as a room end would (the value policy mirrors it)
+            self._end(live_id)
         self.posteriors.sweep(now)
         if self.value is not None:
             self.value.sweep(now, self.rooms)

@@ -32,7 +32,7 @@ PRICE_RULES = ("dilution", "subgradient", "hard-cap")
 
 
 class CapacityPrices(CompactState):
-    __slots__ = ("capacity", "rule", "step", "price", "viewers", "version")
+    __slots__ = ("capacity", "rule", "step", "price", "viewers", "shards", "version")
 
     def __init__(self, capacity: float, rule: str = "dilution", step: float = 0.5) -> None:
         if rule not in PRICE_RULES:
@@ -41,7 +41,10 @@ class CapacityPrices(CompactState):
         self.rule = rule
         self.step = step  # the subgradient's step per report
         self.price: dict[int, float] = {}  # streamer -> lambda (only the positive ones)
-        self.viewers: dict[int, int] = {}  # streamer -> viewers at its latest report (only the non-zero)
+        # Per streamer shard, its latest report as {streamer: viewers} (streamers with viewers only): a
+        # report replaces its shard's dict whole instead of touching every other shard's streamers.
+        self.viewers: dict[int, dict[int, int]] = {}
+        self.shards = 1  # the streamer shards' count, from the reports
         self.version = 0  # counts the reports that changed a price
 
     def observe(
@@ -54,30 +57,41 @@ class CapacityPrices(CompactState):
         load: dict[int, int] = {}
         for live_id, count in viewers:
             streamer = streamer_of.get(live_id)
-            if streamer is not None:
+            if streamer is not None and count:
                 load[streamer] = load.get(streamer, 0) + count
         mine, shards = shard
-        for streamer in self.price:
-            if streamer % shards == mine and streamer not in load:
-                load[streamer] = 0
-        for streamer in [s for s in self.viewers if s % shards == mine and s not in load]:
-            del self.viewers[streamer]
+        if shards != self.shards:  # regroup the reports by the new shards
+            regrouped: dict[int, dict[int, int]] = {}
+            for streamer, count in [item for known in self.viewers.values() for item in known.items()]:
+                regrouped.setdefault(streamer % shards, {})[streamer] = count
+            self.viewers, self.shards = regrouped, shards
+        self.viewers[mine] = load
+        price, capacity = self.price, self.capacity
         changed = False
+        # Every rule keeps an unpriced streamer below capacity at price 0: only the others are repriced.
+        for streamer in [s for s in price if s % shards == mine and s not in load]:
+            changed |= self._reprice(streamer, 0)
         for streamer, count in load.items():
-            if count:
-                self.viewers[streamer] = count
-            else:
-                self.viewers.pop(streamer, None)
-            old = self.price.get(streamer, 0.0)
-            new = self._price(old, count)
-            if new != old:
-                changed = True
-                if new > 0:
-                    self.price[streamer] = new
-                else:
-                    del self.price[streamer]
+            if count >= capacity or streamer in price:
+                changed |= self._reprice(streamer, count)
         if changed:
             self.version += 1
+
+    def viewers_of(self, streamer: int) -> int:
+        """The streamer's viewers at its shard's latest report."""
+        return self.viewers.get(streamer % self.shards, {}).get(streamer, 0)
+
+    def _reprice(self, streamer: int, viewers: int) -> bool:
+        """Set the streamer's price after a report of ``viewers``; did it change?"""
+        old = self.price.get(streamer, 0.0)
+        new = self._price(old, viewers)
+        if new == old:
+            return False
+        if new > 0:
+            self.price[streamer] = new
+        else:
+            del self.price[streamer]
+        return True
 
     def _price(self, old: float, viewers: int) -> float:
         """The streamer's price after a report of ``viewers`` (``old``: its price before)."""
@@ -99,5 +113,6 @@ class CapacityPrices(CompactState):
         """Drop the prices of streamers with no live room (``live``: streamer -> rooms)."""
         for streamer in [s for s in self.price if s not in live]:
             del self.price[streamer]
-        for streamer in [s for s in self.viewers if s not in live]:
-            del self.viewers[streamer]
+        for load in self.viewers.values():
+            for streamer in [s for s in load if s not in live]:
+                del load[streamer]

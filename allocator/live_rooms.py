@@ -66,12 +66,9 @@ class LiveRooms(CompactState):
         if not rooms:
             del self.by_streamer[streamer_id]
 
-    def sweep(self, now_ms: int) -> list[int]:
-        """End rooms that have been live implausibly long (their room_end was lost); returns them."""
-        ended = [r for r, ts in self.started.items() if ts <= now_ms - self.max_live_ms]
-        for live_id in ended:
-            self.end(live_id)
-        return ended
+    def expired(self, now_ms: int) -> list[int]:
+        """The rooms live implausibly long at ``now_ms`` (their room_end was lost): the caller ends them."""
+        return [r for r, ts in self.started.items() if ts <= now_ms - self.max_live_ms]
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(live rooms, their streamers) as arrays (views: valid until the next start or end)."""

@@ -19,11 +19,13 @@ of each room is exact: (rows choosing it + explore rows x 1 / eligible cold-star
 from __future__ import annotations
 
 import zlib
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from allocator.capacity_prices import CapacityPrices
+from allocator.cold_floor import ColdFloor, indices_in
 from allocator.concave import StreamerReturns
 from allocator.exposure_value import Shrinkage, pair_terms, user_terms
 from allocator.live_rooms import LiveRooms
@@ -61,6 +63,7 @@ class ValuePolicy(CompactState):
         "leaders",
         "column_at",
         "cold_mask",
+        "cold_count",
         "cold_at",
     )
 
@@ -83,6 +86,7 @@ class ValuePolicy(CompactState):
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
         self.cold_mask = np.zeros(64, dtype=bool)  # per live room: cold-start? (kept with ``column_at``)
+        self.cold_count = 0  # how many live rooms are cold-start (kept with ``cold_mask``)
         self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
 
     def learn_label(self, label: dict[str, Any]) -> None:
@@ -119,9 +123,9 @@ class ValuePolicy(CompactState):
 
     def choose(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-        """For one request over ``rooms.arrays()`` (``blocked``: a mask of capped rooms, or None):
-        (each row's chosen room index or -1, each row's value, the eligible cold-start room indices,
+    ) -> tuple[np.ndarray, np.ndarray, ColdFloor, int, int]:
+        """For one request over ``rooms.arrays()`` (``blocked``: the positions of the capped rooms, or None):
+        (each row's chosen room index or -1, each row's value, the cold-start floor (eligible rooms),
         the request's row, its pick among those cold-start rooms when its row explores, else -1).
 
         Scores the rows' leaders and the user's history rooms (allocator/row_leaders.py), which gives
@@ -133,22 +137,21 @@ class ValuePolicy(CompactState):
         candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
         if candidates is None:
             candidates = np.arange(n)
-        if self.cold_at is None:  # found again after a room starts or ends or a round opens
-            self.cold_at = np.flatnonzero(self.cold_mask[:n])
-        columns = self.column_at[:n]
-        return self._score(request, rooms, blocked, candidates, columns, self.cold_at, base_weight, own)
+        floor = ColdFloor(self.cold_mask[:n], self.cold_count, blocked, partial(self._cold_at, n))
+        return self._score(request, rooms, blocked, candidates, self.column_at[:n], floor, base_weight, own)
 
     def choose_over_every_room(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    ) -> tuple[np.ndarray, np.ndarray, ColdFloor, int, int]:
         """``choose`` by scoring every live room, with the cold-start mask read from this round's draws
         rather than kept as rooms start and end (the definition; ``choose`` is a shortcut to it)."""
         self.advance_to(request["ts"], rooms)
         base_weight, own = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
-        cold_at = np.flatnonzero(self.cold[columns])
-        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, cold_at, base_weight, own)
+        cold = self.cold[columns]
+        floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked, partial(np.flatnonzero, cold))
+        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, floor, base_weight, own)
 
     def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
         """The value of showing each of ``live_ids`` to the request's user at the streamers' posterior means
@@ -191,13 +194,11 @@ class ValuePolicy(CompactState):
         self._ensure_leaders(rooms)
         at, position = self.leaders.at, rooms.position
         own_at = [position[r] for r in own]
-        if blocked is not None:
-            mask = blocked.copy()
-            mask[own_at] = True
-            excluded = mask[at]
-        elif own_at:  # a few leaders and history rooms: sets beat masks over every live room
-            own_set = set(own_at)
-            excluded = np.array([p in own_set for p in at.tolist()], dtype=bool)
+        if blocked is not None or own_at:  # a few leaders, history and capped rooms: sets beat arrays
+            out = set(own_at)
+            if blocked is not None:
+                out.update(blocked.tolist())
+            excluded = np.array([p in out for p in at.tolist()], dtype=bool)
         else:
             excluded = None
         if not self.leaders.cover(excluded):
@@ -213,13 +214,13 @@ class ValuePolicy(CompactState):
         blocked: np.ndarray | None,
         candidates: np.ndarray,
         columns: np.ndarray,
-        cold_at: np.ndarray,
+        floor: ColdFloor,
         base_weight: float,
         own: dict[int, float],
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    ) -> tuple[np.ndarray, np.ndarray, ColdFloor, int, int]:
         """``choose``'s answer from the rows' values of ``candidates`` (ascending positions, holding every
-        row's best room), ``columns`` holding every live room's column in this round's draws and ``cold_at``
-        the positions of the cold-start live rooms."""
+        row's best room), ``columns`` holding every live room's column in this round's draws and ``floor``
+        the request's cold-start floor."""
         config = self.config
         live_ids, streamers = rooms.arrays()
         base = self._base(columns[candidates], streamers[candidates])
@@ -231,43 +232,40 @@ class ValuePolicy(CompactState):
         else:
             values = base * base_weight
         if blocked is not None:
-            values[:, blocked[candidates]] = BLOCKED
+            values[:, indices_in(candidates, blocked)] = BLOCKED
         if candidates.size:
             pick_best = values.argmax(axis=1)
             value = values.max(axis=1)
             best = np.where(value >= 0, candidates[pick_best], -1)
         else:
             best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
-        cold_rooms = cold_at if blocked is None else cold_at[~blocked[cold_at]]
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
-        if row < config.explore_rows and cold_rooms.size:
-            pick = int(cold_rooms[zlib.crc32(f"{config.seed}:{request['id']}".encode()) % cold_rooms.size])
+        if row < config.explore_rows and floor.size:
+            pick = floor.pick(zlib.crc32(f"{config.seed}:{request['id']}".encode()))
             w = own.get(int(live_ids[pick]), base_weight)
             value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
-        return best, value, cold_rooms, row, pick
+        return best, value, floor, row, pick
 
-    def probability(self, best: np.ndarray, cold_rooms: np.ndarray, room: int) -> float:
+    def probability(self, best: np.ndarray, floor: ColdFloor, room: int) -> float:
         """The exact probability that the request whose rows chose ``best`` gets live room index ``room``
         (-1: no room), as ``distribution`` gives it, without listing every room."""
-        rows, explore = self.config.rows, self.config.explore_rows if cold_rooms.size else 0
+        rows, explore = self.config.rows, self.config.explore_rows if floor.size else 0
         probability = np.count_nonzero(best[explore:] == room) / rows
-        if explore and room >= 0:
-            at = np.searchsorted(cold_rooms, room)
-            if at < cold_rooms.size and cold_rooms[at] == room:
-                probability += explore / rows / cold_rooms.size
+        if explore and floor.holds(room):
+            probability += explore / rows / floor.size
         return float(probability)  # a Python float: decisions are written as JSON
 
     def distribution(
-        self, best: np.ndarray, cold_rooms: np.ndarray, live_ids: np.ndarray
+        self, best: np.ndarray, floor: ColdFloor, live_ids: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(rooms, probabilities) of the request whose rows chose ``best`` (see ``choose``)."""
-        rows, explore = self.config.rows, self.config.explore_rows if cold_rooms.size else 0
+        rows, explore = self.config.rows, self.config.explore_rows if floor.size else 0
         exploit = best[explore:]
         exploit = exploit[exploit >= 0]
         probability = np.bincount(exploit, minlength=live_ids.size) / rows
         if explore:
-            probability[cold_rooms] += explore / rows / cold_rooms.size
+            probability[floor.rooms] += explore / rows / floor.size
         chosen = np.flatnonzero(probability)
         return live_ids[chosen], probability[chosen]
 
@@ -291,6 +289,7 @@ class ValuePolicy(CompactState):
         self._grow_column_at(streamers.size)
         self.column_at[: streamers.size] = self._columns(streamers)
         self.cold_mask[: streamers.size] = self.cold[self.column_at[: streamers.size]]
+        self.cold_count = int(np.count_nonzero(self.cold_mask[: streamers.size]))
         self.leaders.stale = True
         self.cold_at = None
 
@@ -303,6 +302,7 @@ class ValuePolicy(CompactState):
         self._grow_column_at(at + 1)
         column = self.column_at[at] = self.column[streamer_id]
         self.cold_mask[at] = self.cold[column]
+        self.cold_count += int(self.cold[column])
         self.cold_at = None
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
@@ -314,9 +314,17 @@ class ValuePolicy(CompactState):
             return
         last = len(rooms) - 1
         self.column_at[at] = self.column_at[last]  # LiveRooms moves its last room into the gap
+        self.cold_count -= int(self.cold_mask[at])
         self.cold_mask[at] = self.cold_mask[last]
         self.cold_at = None
         self.leaders.end(at, last)
+
+    def _cold_at(self, n: int) -> np.ndarray:
+        """The positions of the cold-start rooms among the ``n`` live ones, found again after a room starts
+        or ends or a round opens."""
+        if self.cold_at is None:
+            self.cold_at = np.flatnonzero(self.cold_mask[:n])
+        return self.cold_at
 
     def _ensure_leaders(self, rooms: LiveRooms) -> None:
         key = (self.round, self.prices.version)

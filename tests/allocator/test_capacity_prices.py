@@ -72,4 +72,4 @@ def test_a_priced_streamer_missing_from_its_shards_report_has_no_viewers():
     assert set(prices.price) == {1, 2}
     prices.observe([], ROOMS, shard=(1, 2))  # shard 1 of 2 holds streamer 1: it emptied
     assert prices.price == pytest.approx({2: 0.5})
-    assert prices.viewers == {2: 40}
+    assert (prices.viewers_of(1), prices.viewers_of(2)) == (0, 40)

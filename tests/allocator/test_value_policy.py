@@ -145,17 +145,39 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
             for s in rng.choice(100, int(rng.integers(0, 4)), replace=False)
         ]
         req = request(f"q{i}", user=int(rng.integers(0, 30)), profile=((40, 12, 1, 20.0), history), ts=ts)
-        blocked, _ = allocator._capped_rooms(req["user_id"], ts)
+        blocked, _ = allocator._capped_positions(req["user_id"], ts)
         fast = value.choose(req, allocator.rooms, blocked)
         full = value.choose_over_every_room(req, allocator.rooms, blocked)
         np.testing.assert_array_equal(fast[0], full[0])
         np.testing.assert_allclose(fast[1], full[1])
-        np.testing.assert_array_equal(fast[2], full[2])
+        np.testing.assert_array_equal(fast[2].rooms, full[2].rooms)
+        assert fast[2].size == full[2].size == fast[2].rooms.size
         assert fast[3:] == full[3:]
         fallbacks += not value.leaders.cover(np.zeros(value.leaders.at.size, dtype=bool))
         checked += 1
         allocator.decide(req)  # the caps move too
     assert checked == 3000 and value.leaders.at.size < 60
+
+
+def test_a_room_whose_end_was_lost_leaves_the_value_policy_as_an_end_would():
+    """The hourly sweep ends the rooms live implausibly long; with 7-minute rounds the hour falls mid-round,
+    where the value policy's per-room arrays must follow the rooms' or point at the wrong ones."""
+    hour = 3_600_000
+    allocator = world(PolicyConfig(family="v", scoring="value", round_ms=420_000, **NO_CAPS))
+    allocator.rooms.max_live_ms = 2 * hour  # the world's rooms started at T0 - 1: gone at T0 + 2 h
+    for s in range(20):
+        allocator.start_room(room(30_000 + s, s) | {"ts": T0 + hour})
+    allocator.decide(request("before", ts=T0 + 2 * hour - 1_000))  # opens the round that holds the hour
+    allocator.advance_to(T0 + 2 * hour + 1_000)  # the sweep, mid-round
+    value, rooms = allocator.value, allocator.rooms
+    assert len(rooms) == 20
+    for i in range(200):
+        req = request(f"after{i}", ts=T0 + 2 * hour + 1_000)
+        fast = value.choose(req, rooms, None)
+        full = value.choose_over_every_room(req, rooms, None)
+        np.testing.assert_allclose(fast[1], full[1])
+        np.testing.assert_array_equal(fast[2].rooms, full[2].rooms)
+        assert allocator.decide(req)["live_id"] in rooms
 
 
 def test_direct_values_are_the_policys_own_value_of_each_room_for_the_user():
