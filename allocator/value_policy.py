@@ -170,17 +170,15 @@ class ValuePolicy(CompactState):
         """(the user's weight on a room outside their history, {history room: the user's weight on it}):
         P(click | shown) x E[gift value | click] before the streamer's multiplier, return and price."""
         profile = request.get("profile")
-        user_counts, pairs = profile if profile is not None else (NO_COUNTS, [])
+        user_counts, pairs = profile if profile is not None else (NO_COUNTS, {})
         user = user_terms(user_counts, self.rates.population(), self.shrink)
         own: dict[int, float] = {}
         by_streamer = rooms.by_streamer
-        for pair in pairs:  # (streamer, *counts): most are not live, so nothing is unpacked before the test
-            live = by_streamer.get(pair[0])
-            if live:
-                mean = float(self.mean[self.column[pair[0]]])
-                click, lift = pair_terms(pair[1:], user, mean, self.shrink)
-                for live_id in live:
-                    own[live_id] = click * user.value * lift
+        for streamer in pairs.keys() & by_streamer.keys():  # most of the user's streamers are not live
+            mean = float(self.mean[self.column[streamer]])
+            click, lift = pair_terms(pairs[streamer], user, mean, self.shrink)
+            for live_id in by_streamer[streamer]:
+                own[live_id] = click * user.value * lift
         return user.click_rate * user.value, own
 
     def _leading_candidates(

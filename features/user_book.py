@@ -14,10 +14,11 @@ from features.user_history import NO_USER_HISTORY, UserHistory
 from giftlive.compact_state import CompactState
 from giftlive.events import EventType
 
-# ((impressions, clicks, gift count, gift sum) of the user, [(streamer, impressions, clicks, gift count,
-# gift sum) of each recent pair]): plain tuples, so a request carrying one pickles small.
-Profile = tuple[tuple[int, int, int, float], list[tuple[int, int, int, int, float]]]
-NO_PROFILE: Profile = ((0, 0, 0, 0.0), [])
+# ((impressions, clicks, gift count, gift sum) of the user, {streamer: (impressions, clicks, gift count,
+# gift sum) of each recent pair, most recent first}): plain tuples, so a request carrying one pickles small,
+# keyed by streamer, so the allocator finds the live ones by a set intersection, not a loop over them all.
+Profile = tuple[tuple[int, int, int, float], dict[int, tuple[int, int, int, float]]]
+NO_USER_COUNTS = (0, 0, 0, 0.0)
 
 
 class UserBook(CompactState):
@@ -64,9 +65,9 @@ class UserBook(CompactState):
         before ``now_ms`` when called before the events at ``now_ms`` are learned."""
         user = live_entry(self.users, user_id, now_ms, self.ttl_ms)
         if user is None:
-            return NO_PROFILE
+            return NO_USER_COUNTS, {}
         recent = self._recent_pairs(user, now_ms, limit)  # _counts of each pair, without a call per pair:
-        return _counts(user), [(s, p.impressions, p.clicks, p.gift_count, p.gift_sum) for s, p in recent]
+        return _counts(user), {s: (p.impressions, p.clicks, p.gift_count, p.gift_sum) for s, p in recent}
 
     def _recent_pairs(self, user: UserHistory, now_ms: int, limit: int) -> list[tuple[int, PairHistory]]:
         """The user's ``limit`` most recently active pairs not expired at ``now_ms``, most recent first."""

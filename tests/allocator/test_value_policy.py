@@ -98,13 +98,13 @@ def test_cold_start_exposure_is_the_floor_not_the_priors_tail():
 
 def test_the_users_own_pair_and_click_rate_decide():
     allocator = world(PolicyConfig(family="v", scoring="value", sample=False, explore=0, **NO_CAPS))
-    best = allocator.decide(request("q0", profile=((0, 0, 0, 0.0), [])))
+    best = allocator.decide(request("q0", profile=((0, 0, 0, 0.0), {})))
     assert best["streamer_id"] == 19  # the highest gift rate
     # A user who gives to streamer 3 (a weak one) far above what 3 and the user predict, and clicks it.
-    loyal = ((300, 100, 12, 600.0), [(3, 2, 30, 10, 500.0)])
+    loyal = ((300, 100, 12, 600.0), {3: (2, 30, 10, 500.0)})
     assert allocator.decide(request("q1", profile=loyal))["streamer_id"] == 3
     # Shown streamer 3 forty times since the first click and never clicked again, no gifts: not worth it.
-    ignored = ((300, 100, 12, 600.0), [(3, 40, 1, 0, 0.0)])
+    ignored = ((300, 100, 12, 600.0), {3: (40, 1, 0, 0.0)})
     assert allocator.decide(request("q2", profile=ignored))["streamer_id"] == 19
 
 
@@ -140,10 +140,10 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
         if i % 50 == 0:  # viewer reports move the prices
             viewers = [(r, int(rng.integers(0, 6))) for r in rng.choice(list(live), 10)]
             allocator.observe_viewers(ts, viewers, (0, 1))
-        history = [
-            (int(s), int(rng.integers(0, 9)), int(rng.integers(1, 9)), int(rng.integers(0, 3)), 9.0)
+        history = {
+            int(s): (int(rng.integers(0, 9)), int(rng.integers(1, 9)), int(rng.integers(0, 3)), 9.0)
             for s in rng.choice(100, int(rng.integers(0, 4)), replace=False)
-        ]
+        }
         req = request(f"q{i}", user=int(rng.integers(0, 30)), profile=((40, 12, 1, 20.0), history), ts=ts)
         blocked, _ = allocator._capped_positions(req["user_id"], ts)
         fast = value.choose(req, allocator.rooms, blocked)
@@ -185,7 +185,7 @@ def test_direct_values_are_the_policys_own_value_of_each_room_for_the_user():
     this request's user, whose best room is what the policy without draws, floor or prices shows."""
     allocator = world(PolicyConfig(family="v", scoring="value", sample=False, explore=0, **NO_CAPS))
     live = allocator.rooms.arrays()[0].tolist()
-    loyal = ((300, 100, 12, 600.0), [(3, 2, 30, 10, 500.0)])
+    loyal = ((300, 100, 12, 600.0), {3: (2, 30, 10, 500.0)})
     for profile in (None, loyal):
         req = request(f"q-{profile is None}", profile=profile)
         shown = allocator.decide(req)["live_id"]

@@ -62,7 +62,7 @@ def impression(ts: int, user: int = 1, streamer: int = 7) -> dict:
 def test_profile_counts_impressions_of_known_users_and_pairs_without_keeping_them_alive():
     book = UserBook(ttl_ms=DAY)
     book.learn(impression(0))  # a user not yet known: nothing is created
-    assert book.profile(1, 1, 10) == ((0, 0, 0, 0.0), [])
+    assert book.profile(1, 1, 10) == ((0, 0, 0, 0.0), {})
     book.learn(click(1, streamer=7))
     book.learn(gift(2, streamer=7, amount=5.0))
     book.learn(click(3, streamer=8))
@@ -71,8 +71,8 @@ def test_profile_counts_impressions_of_known_users_and_pairs_without_keeping_the
     book.learn(impression(10, streamer=9))  # a streamer the user never clicked: the user's count only
     user, pairs = book.profile(1, 11, 10)
     assert user == (7, 2, 1, 5.0)
-    assert pairs == [(8, 0, 1, 0, 0.0), (7, 6, 1, 1, 5.0)]  # most recently active first
-    assert book.profile(1, 11, 1)[1] == [(8, 0, 1, 0, 0.0)]
+    assert list(pairs.items()) == [(8, (0, 1, 0, 0.0)), (7, (6, 1, 1, 5.0))]  # most recently active first
+    assert book.profile(1, 11, 1)[1] == {8: (0, 1, 0, 0.0)}
     for ts in range(DAY, 2 * DAY, DAY // 10):
         book.learn(impression(ts, streamer=7))
-    assert book.profile(1, 2 * DAY, 10) == ((0, 0, 0, 0.0), [])  # impressions are not activity
+    assert book.profile(1, 2 * DAY, 10) == ((0, 0, 0, 0.0), {})  # impressions are not activity

@@ -56,7 +56,7 @@ def test_value_requests_carry_the_users_counts_from_strictly_before_them():
     stage = UserStage(0, senders=1, profile=True)
     out = stage.on_packets([_through_streamer_stage(events)])
     requests = {e["id"]: e for key, p in out if key == DECISION_STAGE_KEY for e in p.events}
-    assert requests["click1"]["profile"] == ((0, 0, 0, 0.0), [])
-    assert requests["impression2"]["profile"] == ((1, 1, 0, 0.0), [(3, 1, 1, 0, 0.0)])
-    assert requests["click2"]["profile"] == ((2, 1, 0, 0.0), [(3, 2, 1, 0, 0.0)])
-    assert requests["impression3"]["profile"] == ((2, 2, 1, 10.0), [(3, 2, 2, 1, 10.0)])
+    assert requests["click1"]["profile"] == ((0, 0, 0, 0.0), {})
+    assert requests["impression2"]["profile"] == ((1, 1, 0, 0.0), {3: (1, 1, 0, 0.0)})
+    assert requests["click2"]["profile"] == ((2, 1, 0, 0.0), {3: (2, 1, 0, 0.0)})
+    assert requests["impression3"]["profile"] == ((2, 2, 1, 10.0), {3: (2, 2, 1, 10.0)})
