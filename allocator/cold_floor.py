@@ -8,34 +8,25 @@ for its whole distribution. ``blocked`` holds the positions of the request's cap
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 
 class ColdFloor:
-    __slots__ = ("mask", "blocked", "size", "_find", "_rooms")
+    __slots__ = ("mask", "blocked", "size", "_rooms")
 
-    def __init__(
-        self,
-        mask: np.ndarray,
-        count: int,
-        blocked: np.ndarray | None,
-        find: Callable[[], np.ndarray],
-    ) -> None:
+    def __init__(self, mask: np.ndarray, count: int, blocked: np.ndarray | None) -> None:
         """``mask``: per live room, cold-start?; ``count``: how many are; ``blocked``: positions of the
-        request's capped rooms (None: none); ``find``: the positions of the cold-start rooms, ascending."""
+        request's capped rooms (None: none)."""
         self.mask = mask
         self.blocked = blocked
         self.size = count - (int(np.count_nonzero(mask[blocked])) if blocked is not None else 0)
-        self._find = find
         self._rooms: np.ndarray | None = None
 
     @property
     def rooms(self) -> np.ndarray:
         """The eligible cold-start rooms' positions, ascending."""
         if self._rooms is None:
-            rooms = self._find()
+            rooms = np.flatnonzero(self.mask)
             if self.blocked is not None and self.blocked.size:
                 rooms = np.delete(rooms, indices_in(rooms, self.blocked))
             self._rooms = rooms

@@ -19,7 +19,6 @@ of each room is exact: (rows choosing it + explore rows x 1 / eligible cold-star
 from __future__ import annotations
 
 import zlib
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -64,7 +63,6 @@ class ValuePolicy(CompactState):
         "column_at",
         "cold_mask",
         "cold_count",
-        "cold_at",
     )
 
     def __init__(self, config: PolicyConfig, shrink: Shrinkage | None = None) -> None:
@@ -87,7 +85,6 @@ class ValuePolicy(CompactState):
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
         self.cold_mask = np.zeros(64, dtype=bool)  # per live room: cold-start? (kept with ``column_at``)
         self.cold_count = 0  # how many live rooms are cold-start (kept with ``cold_mask``)
-        self.cold_at: np.ndarray | None = None  # positions of the cold-start live rooms (None: to be found)
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -137,7 +134,7 @@ class ValuePolicy(CompactState):
         candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
         if candidates is None:
             candidates = np.arange(n)
-        floor = ColdFloor(self.cold_mask[:n], self.cold_count, blocked, partial(self._cold_at, n))
+        floor = ColdFloor(self.cold_mask[:n], self.cold_count, blocked)
         return self._score(request, rooms, blocked, candidates, self.column_at[:n], floor, base_weight, own)
 
     def choose_over_every_room(
@@ -150,7 +147,7 @@ class ValuePolicy(CompactState):
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
         cold = self.cold[columns]
-        floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked, partial(np.flatnonzero, cold))
+        floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked)
         return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, floor, base_weight, own)
 
     def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
@@ -289,7 +286,6 @@ class ValuePolicy(CompactState):
         self.cold_mask[: streamers.size] = self.cold[self.column_at[: streamers.size]]
         self.cold_count = int(np.count_nonzero(self.cold_mask[: streamers.size]))
         self.leaders.stale = True
-        self.cold_at = None
 
     def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
         """A room started (``rooms`` has it): its streamer is drawn now if it has no draws this round
@@ -301,7 +297,6 @@ class ValuePolicy(CompactState):
         column = self.column_at[at] = self.column[streamer_id]
         self.cold_mask[at] = self.cold[column]
         self.cold_count += int(self.cold[column])
-        self.cold_at = None
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
 
@@ -314,15 +309,7 @@ class ValuePolicy(CompactState):
         self.column_at[at] = self.column_at[last]  # LiveRooms moves its last room into the gap
         self.cold_count -= int(self.cold_mask[at])
         self.cold_mask[at] = self.cold_mask[last]
-        self.cold_at = None
         self.leaders.end(at, last)
-
-    def _cold_at(self, n: int) -> np.ndarray:
-        """The positions of the cold-start rooms among the ``n`` live ones, found again after a room starts
-        or ends or a round opens."""
-        if self.cold_at is None:
-            self.cold_at = np.flatnonzero(self.cold_mask[:n])
-        return self.cold_at
 
     def _ensure_leaders(self, rooms: LiveRooms) -> None:
         key = (self.round, self.prices.version)

@@ -9,28 +9,24 @@ from allocator.cold_floor import ColdFloor, indices_in
 MASK = np.array([False, True, True, False, True, True, False])  # cold-start rooms at 1, 2, 4, 5
 
 
-def floor(blocked: np.ndarray | None) -> tuple[ColdFloor, list[int]]:
-    found: list[int] = []
-
-    def find() -> np.ndarray:
-        found.append(1)
-        return np.flatnonzero(MASK)
-
-    return ColdFloor(MASK, int(MASK.sum()), blocked, find), found
+def floor(blocked: np.ndarray | None) -> ColdFloor:
+    return ColdFloor(MASK, int(MASK.sum()), blocked)
 
 
 def test_the_size_and_membership_need_no_list_of_rooms():
-    cold, found = floor(np.array([4, 0]))  # a cold-start room and a warm one are capped
+    cold = floor(np.array([4, 0]))  # a cold-start room and a warm one are capped
     assert cold.size == 3
     assert [cold.holds(room) for room in range(7)] == [False, True, True, False, False, True, False]
-    assert not cold.holds(-1) and not found
+    assert not cold.holds(-1)
+    assert cold._rooms is None  # nothing listed yet
 
 
-def test_the_rooms_are_found_once_without_the_blocked_ones_and_drawn_by_the_hash():
-    cold, found = floor(np.array([4, 0]))
-    assert cold.rooms.tolist() == [1, 2, 5] and cold.rooms.tolist() == [1, 2, 5] and len(found) == 1
+def test_the_rooms_are_listed_once_without_the_blocked_ones_and_drawn_by_the_hash():
+    cold = floor(np.array([4, 0]))
+    rooms = cold.rooms
+    assert rooms.tolist() == [1, 2, 5] and cold.rooms is rooms
     assert [cold.pick(h) for h in (0, 1, 2, 3, 2**32 - 1)] == [1, 2, 5, 1, [1, 2, 5][(2**32 - 1) % 3]]
-    unblocked, _ = floor(None)
+    unblocked = floor(None)
     assert unblocked.size == 4 and unblocked.rooms.tolist() == [1, 2, 4, 5]
 
 
