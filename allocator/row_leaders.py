@@ -8,6 +8,10 @@ blocked for this user. ``rebuild`` keeps, per row, the rooms at or above the row
 (ties included); a room that starts joins the rows it reaches; a room that ends leaves. While every row
 still has a leader that is neither blocked nor in the history, the row's best room is among the leaders
 and the history rooms, exactly; otherwise the caller scores every live room.
+
+The leaders keep their base values, ascending by position, so a request reads each row's best leader
+(``best``) instead of gathering draws, returns and prices for them again; with nothing excluded that answer
+is the same for every request until the leaders change, and is kept.
 """
 
 from __future__ import annotations
@@ -26,37 +30,43 @@ class RowLeaders(CompactState):
     """Leaders are kept by their position in ``LiveRooms.arrays()``, mirrored as rooms end (the last room
     moves into the gap), so a request reads them without a lookup per room."""
 
-    __slots__ = ("kth", "at", "rows", "stale", "key")
+    __slots__ = ("kth", "at", "rows", "base", "stale", "key", "top")
 
     def __init__(self) -> None:
         self.kth = np.zeros(0)  # per row: the K-th largest base value at the last rebuild
-        self.at = np.zeros(0, dtype=np.int64)  # the leading rooms' positions
+        self.at = np.zeros(0, dtype=np.int64)  # the leading rooms' positions, ascending
         self.rows = np.zeros((0, 0), dtype=bool)  # (leaders, rows): the rows each one leads
+        self.base = np.zeros((0, 0))  # (rows, leaders): their base values
         self.stale = True
         self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
+        self.top: tuple[np.ndarray, np.ndarray] | None = None  # ``best()`` with nothing excluded
 
     def rebuild(self, base: np.ndarray, key: tuple[int, int]) -> None:
         """From the base values (rows x live rooms, in position order) of every live room."""
         rows, n = base.shape
-        self.key, self.stale = key, False
+        self.key, self.stale, self.top = key, False, None
         if n == 0:
             self.kth = np.full(rows, -np.inf)
             self.at, self.rows = np.zeros(0, dtype=np.int64), np.zeros((0, rows), dtype=bool)
+            self.base = np.zeros((rows, 0))
             return
         k = min(LEADERS_PER_ROW, n)
         self.kth = np.partition(base, n - k, axis=1)[:, n - k]
         leading = base >= self.kth[:, None]
         self.at = np.flatnonzero(leading.any(axis=0))
         self.rows = leading[:, self.at].T.copy()
+        self.base = base[:, self.at]
 
     def start(self, position: int, base: np.ndarray) -> None:
         """A room started at ``position`` with these base values (one per row)."""
         if self.stale:
             return
         reached = base >= self.kth
-        if reached.any():
+        if reached.any():  # a new room takes the last position: ``at`` stays ascending
             self.at = np.append(self.at, position)
             self.rows = np.vstack([self.rows, reached[None, :]])
+            self.base = np.hstack([self.base, base[:, None]])
+            self.top = None
 
     def end(self, position: int, last: int) -> None:
         """The room at ``position`` ended and the room at ``last`` moves into its place."""
@@ -64,10 +74,15 @@ class RowLeaders(CompactState):
             return
         keep = self.at != position
         if not keep.all():
-            self.at, self.rows = self.at[keep], self.rows[keep]
+            self.at, self.rows, self.base, self.top = self.at[keep], self.rows[keep], self.base[:, keep], None
             if not self.rows.any(axis=0).all():
                 self.stale = True  # a row lost its last leader: rebuild before the next request
-        self.at[self.at == last] = position
+        moved = self.at == last
+        if moved.any():  # the last room moves into the gap: keep ``at`` ascending (ties go to the lowest)
+            self.at[moved] = position
+            order = np.argsort(self.at, kind="stable")
+            self.at, self.rows, self.base = self.at[order], self.rows[order], self.base[:, order]
+            self.top = None
 
     def cover(self, excluded: np.ndarray | None = None) -> bool:
         """Does every row keep a leader outside ``excluded`` (a mask over ``at``; None: nothing excluded,
@@ -77,3 +92,14 @@ class RowLeaders(CompactState):
         if excluded is None:
             return not self.stale
         return bool(self.rows[~excluded].any(axis=0).all())
+
+    def best(self, excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(per row: the position of its best leader outside ``excluded``, that leader's base value), the
+        lowest position among equal values; only when ``cover(excluded)``."""
+        if excluded is None:
+            if self.top is None:
+                self.top = self.at[self.base.argmax(axis=1)], self.base.max(axis=1)
+            return self.top
+        keep = ~excluded
+        base = self.base[:, keep]
+        return self.at[keep][base.argmax(axis=1)], base.max(axis=1)

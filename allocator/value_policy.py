@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from allocator.capacity_prices import CapacityPrices
-from allocator.cold_floor import ColdFloor, indices_in
+from allocator.cold_floor import ColdFloor
 from allocator.concave import StreamerReturns
 from allocator.exposure_value import Shrinkage, pair_terms, user_terms
 from allocator.live_rooms import LiveRooms
@@ -131,11 +131,14 @@ class ValuePolicy(CompactState):
         self.advance_to(request["ts"], rooms)
         base_weight, own = self._weights(request, rooms)
         n = len(rooms)
-        candidates = self._leading_candidates(rooms, base_weight, own, blocked) if n else None
-        if candidates is None:
-            candidates = np.arange(n)
+        columns = self.column_at[:n]
         floor = ColdFloor(self.cold_mask[:n], self.cold_count, blocked)
-        return self._score(request, rooms, blocked, candidates, self.column_at[:n], floor, base_weight, own)
+        led = self._best_by_leaders(rooms, base_weight, own, blocked) if n else None
+        if led is None:
+            best, value = self._best_of(rooms, blocked, columns, base_weight, own)
+        else:
+            best, value = led
+        return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
 
     def choose_over_every_room(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
@@ -148,7 +151,8 @@ class ValuePolicy(CompactState):
         columns = self._columns(streamers)
         cold = self.cold[columns]
         floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked)
-        return self._score(request, rooms, blocked, np.arange(len(rooms)), columns, floor, base_weight, own)
+        best, value = self._best_of(rooms, blocked, columns, base_weight, own)
+        return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
 
     def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
         """The value of showing each of ``live_ids`` to the request's user at the streamers' posterior means
@@ -178,65 +182,81 @@ class ValuePolicy(CompactState):
                 own[live_id] = click * user.value * lift
         return user.click_rate * user.value, own
 
-    def _leading_candidates(
+    def _best_by_leaders(
         self, rooms: LiveRooms, base_weight: float, own: dict[int, float], blocked: np.ndarray | None
-    ) -> np.ndarray | None:
-        """The positions of the rows' leaders and of the history rooms, ascending (the rooms' order, for
-        ties); None when some row has no leader left outside the history and the blocked rooms, or when the
-        user's weight is not positive (the leaders lead on base value, which only a positive weight keeps)."""
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(each row's best room, its value) from the rows' leaders and the user's history rooms: what
+        ``_best_of`` gives over every live room. None when some row has no leader left outside the history
+        and the blocked rooms, or when the user's weight is not positive (the leaders lead on base value,
+        which only a positive weight keeps)."""
         if base_weight <= 0:
             return None
         self._ensure_leaders(rooms)
-        at, position = self.leaders.at, rooms.position
+        leaders, position = self.leaders, rooms.position
         own_at = [position[r] for r in own]
-        if blocked is not None or own_at:  # a few leaders, history and capped rooms: sets beat arrays
-            out = set(own_at)
-            if blocked is not None:
-                out.update(blocked.tolist())
-            excluded = np.array([p in out for p in at.tolist()], dtype=bool)
-        else:
-            excluded = None
-        if not self.leaders.cover(excluded):
+        held = set(blocked.tolist()) if blocked is not None else None
+        excluded = None
+        if own_at or held:  # a few leaders, history and capped rooms: sets beat arrays
+            out = held.union(own_at) if held else set(own_at)
+            excluded = np.array([p in out for p in leaders.at.tolist()], dtype=bool)
+        if not leaders.cover(excluded):
             return None
-        if own_at:
-            return np.array(sorted(set(at.tolist()).union(own_at)), dtype=np.int64)
-        return np.sort(at)
+        best, value = leaders.best(excluded)
+        value = value * base_weight
+        if not own_at:
+            return best, value
+        ordered = sorted(zip(own_at, own.values(), strict=True))  # ascending: the lowest position wins ties
+        at = np.array([p for p, _w in ordered], dtype=np.int64)
+        values = self._base(self.column_at[at], rooms.arrays()[1][at]) * [w for _p, w in ordered]
+        if held:
+            values[:, [p in held for p, _w in ordered]] = BLOCKED
+        own_best, own_value = at[values.argmax(axis=1)], values.max(axis=1)
+        take = (own_value > value) | ((own_value == value) & (own_best < best))
+        return np.where(take, own_best, best), np.where(take, own_value, value)
 
-    def _score(
+    def _best_of(
+        self,
+        rooms: LiveRooms,
+        blocked: np.ndarray | None,
+        columns: np.ndarray,
+        base_weight: float,
+        own: dict[int, float],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(each row's best room or -1, its value) over every live room, ``columns`` holding each one's
+        column in this round's draws (the lowest position wins ties)."""
+        _live_ids, streamers = rooms.arrays()
+        values = self._base(columns, streamers)
+        if own:
+            weight = np.full(streamers.size, base_weight)
+            weight[[rooms.position[live_id] for live_id in own]] = list(own.values())
+            values *= weight
+        else:
+            values *= base_weight
+        if blocked is not None:
+            values[:, blocked] = BLOCKED
+        if not streamers.size:
+            return np.full(self.config.rows, -1), np.full(self.config.rows, BLOCKED)
+        value = values.max(axis=1)
+        return np.where(value >= 0, values.argmax(axis=1), -1), value
+
+    def _explore(
         self,
         request: dict[str, Any],
         rooms: LiveRooms,
-        blocked: np.ndarray | None,
-        candidates: np.ndarray,
         columns: np.ndarray,
         floor: ColdFloor,
+        best: np.ndarray,
+        value: np.ndarray,
         base_weight: float,
         own: dict[int, float],
     ) -> tuple[np.ndarray, np.ndarray, ColdFloor, int, int]:
-        """``choose``'s answer from the rows' values of ``candidates`` (ascending positions, holding every
-        row's best room), ``columns`` holding every live room's column in this round's draws and ``floor``
-        the request's cold-start floor."""
+        """``choose``'s answer from the rows' best rooms: the request's row, and its pick among the
+        cold-start rooms (``floor``) when that row explores (its value then the pick's)."""
         config = self.config
-        live_ids, streamers = rooms.arrays()
-        base = self._base(columns[candidates], streamers[candidates])
-        if own:
-            weight = np.full(candidates.size, base_weight)
-            at = np.searchsorted(candidates, [rooms.position[live_id] for live_id in own])
-            weight[at] = list(own.values())
-            values = base * weight
-        else:
-            values = base * base_weight
-        if blocked is not None:
-            values[:, indices_in(candidates, blocked)] = BLOCKED
-        if candidates.size:
-            pick_best = values.argmax(axis=1)
-            value = values.max(axis=1)
-            best = np.where(value >= 0, candidates[pick_best], -1)
-        else:
-            best, value = np.full(config.rows, -1), np.full(config.rows, BLOCKED)
         row = zlib.crc32(request["id"].encode()) % config.rows
         pick = -1
         if row < config.explore_rows and floor.size:
+            live_ids, streamers = rooms.arrays()
             pick = floor.pick(zlib.crc32(f"{config.seed}:{request['id']}".encode()))
             w = own.get(int(live_ids[pick]), base_weight)
             value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
