@@ -10,14 +10,16 @@ still has a leader that is neither blocked nor in the history, the row's best ro
 and the history rooms, exactly; otherwise the caller scores every live room.
 
 The leaders keep their base values, ascending by position, so a request reads each row's best leader
-(``best``) instead of gathering draws, returns and prices for them again; with nothing excluded that answer
-is the same for every request until the leaders change, and is kept.
+(``best``) instead of gathering draws, returns and prices for them again: each row's best over every
+leader is kept until the leaders change, and a request that excludes some (a few hundred leaders at
+KuaiLive's scale, a few excluded) redoes only the rows whose best it excludes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from allocator.cold_floor import indices_in
 from giftlive.compact_state import CompactState
 
 # Leaders kept per row. A request whose frequency caps and history exclude every leader of some row scores
@@ -39,7 +41,9 @@ class RowLeaders(CompactState):
         self.base = np.zeros((0, 0))  # (rows, leaders): their base values
         self.stale = True
         self.key: tuple[int, int] | None = None  # (round, prices version) of the last rebuild
-        self.top: tuple[np.ndarray, np.ndarray] | None = None  # ``best()`` with nothing excluded
+        # kept until the leaders change: per row, its best leader's index, position and base value, and
+        # how many leaders lead it
+        self.top: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def rebuild(self, base: np.ndarray, key: tuple[int, int]) -> None:
         """From the base values (rows x live rooms, in position order) of every live room."""
@@ -84,22 +88,38 @@ class RowLeaders(CompactState):
             self.at, self.rows, self.base = self.at[order], self.rows[order], self.base[:, order]
             self.top = None
 
+    def among(self, positions: np.ndarray) -> np.ndarray:
+        """The indices of the leaders at ``positions`` (distinct positions of live rooms)."""
+        return indices_in(self.at, positions)
+
     def cover(self, excluded: np.ndarray | None = None) -> bool:
-        """Does every row keep a leader outside ``excluded`` (a mask over ``at``; None: nothing excluded,
-        which a fresh rebuild and every ``end`` since guarantee)?"""
+        """Does every row keep a leader outside ``excluded`` (leader indices from ``among``; None: nothing
+        excluded, which a fresh rebuild and every ``end`` since guarantee)?"""
         if not self.at.size:
             return False
-        if excluded is None:
+        if excluded is None or not excluded.size:
             return not self.stale
-        return bool(self.rows[~excluded].any(axis=0).all())
+        leading = self._top()[3]
+        return bool((leading > self.rows[excluded].sum(axis=0)).all())
 
     def best(self, excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(per row: the position of its best leader outside ``excluded``, that leader's base value), the
-        lowest position among equal values; only when ``cover(excluded)``."""
-        if excluded is None:
-            if self.top is None:
-                self.top = self.at[self.base.argmax(axis=1)], self.base.max(axis=1)
-            return self.top
-        keep = ~excluded
-        base = self.base[:, keep]
-        return self.at[keep][base.argmax(axis=1)], base.max(axis=1)
+        lowest position among equal values; only when ``cover(excluded)``. Read-only arrays."""
+        index, at, value, _leading = self._top()
+        if excluded is None or not excluded.size:
+            return at, value
+        hit = np.flatnonzero((index[:, None] == excluded).any(axis=1))  # rows whose best is excluded
+        if not hit.size:
+            return at, value
+        base = self.base[hit]
+        base[:, excluded] = -np.inf
+        pick = base.argmax(axis=1)
+        at, value = at.copy(), value.copy()
+        at[hit], value[hit] = self.at[pick], base[np.arange(hit.size), pick]
+        return at, value
+
+    def _top(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self.top is None:
+            index = self.base.argmax(axis=1)
+            self.top = index, self.at[index], self.base.max(axis=1), self.rows.sum(axis=0)
+        return self.top

@@ -196,9 +196,9 @@ class ValuePolicy(CompactState):
         own_at = [position[r] for r in own]
         held = set(blocked.tolist()) if blocked is not None else None
         excluded = None
-        if own_at or held:  # a few leaders, history and capped rooms: sets beat arrays
+        if own_at or held:  # the leaders among the history and capped rooms
             out = held.union(own_at) if held else set(own_at)
-            excluded = np.array([p in out for p in leaders.at.tolist()], dtype=bool)
+            excluded = leaders.among(np.fromiter(out, dtype=np.int64, count=len(out)))
         if not leaders.cover(excluded):
             return None
         best, value = leaders.best(excluded)
