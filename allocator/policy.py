@@ -50,6 +50,9 @@ class PolicyConfig:
     pair_window_ms: int = 3_600_000  # ... within this window
     pair_weight: float = 0.5
     explore: float = 0.1  # floor on the share of rows that serve a random cold-start room
+    explore_share: float = 1.0  # "value": the floor explores this share of the live cold-start streamers
+    explore_min: int = 3  # ... and at least this many, while the others wait (allocator/value_policy.py)
+    explore_period_ms: int = 86_400_000  # ... a subset that changes this often
     rows: int = 40  # Thompson draws per streamer: propensities are multiples of 1 / rows
     round_ms: int = 600_000  # event-time length of a round: its requests share the top list and samples
     max_draw_age_rounds: int = 18  # a live streamer's draws are renewed after new labels or this many rounds
@@ -87,6 +90,8 @@ class PolicyConfig:
             raise ValueError(f"concave basis {self.concave_basis!r}: choose one of {', '.join(RETURN_BASES)}")
         if self.price_rule not in PRICE_RULES:
             raise ValueError(f"price rule {self.price_rule!r}: choose one of {', '.join(PRICE_RULES)}")
+        if not 0 < self.explore_share <= 1 or self.explore_min < 1 or self.explore_period_ms < 1:
+            raise ValueError("explore_share must be in (0, 1]; explore_min and explore_period_ms >= 1")
         if self.max_lift < 1:
             raise ValueError(f"max_lift must be >= 1, got {self.max_lift}")
 

@@ -14,10 +14,17 @@ multiplies it too: allocator/capacity_prices.py); capped streamers are blocked. 
 rows serve a uniformly random eligible cold-start room when there is one; the other rows serve their best
 room. The request is served by the row its id hashes to, so the probability
 of each room is exact: (rows choosing it + explore rows x 1 / eligible cold-start rooms if cold) / rows.
+
+With ``explore_share`` < 1 the floor explores a subset of the live cold-start streamers at a time: the
+share (at least ``explore_min`` of them) whose hash of (streamer, period) is lowest, a set that changes every
+``explore_period_ms``. The others wait their turn: outside the user's own history they are worth nothing
+until then, so each explored streamer gets enough exposures to be judged instead of every cold-start
+streamer getting one or two (with many more arms than exposures to learn them, explore a few deeply).
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from typing import Any
 
@@ -59,6 +66,9 @@ class ValuePolicy(CompactState):
         "column",
         "columns",
         "cold",
+        "floor",
+        "reach",
+        "subset_below",
         "leaders",
         "column_at",
         "cold_mask",
@@ -78,13 +88,16 @@ class ValuePolicy(CompactState):
         self.theta = np.zeros((config.rows, 64))  # draws (a cold-start streamer's: its posterior mean)
         self.mean = np.zeros(64)  # posterior mean
         self.cold = np.zeros(64, dtype=bool)  # cold-start?
+        self.floor = np.zeros(64, dtype=bool)  # cold-start and in the explored subset: in the floor?
         self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
+        self.reach = np.zeros(64)  # ``gain``, 0 for a cold-start streamer waiting its turn (not in the floor)
+        self.subset_below = 1.0  # this round's explored subset: hash fractions up to this
         self.columns = 0  # columns in use
         self.column: dict[int, int] = {}  # streamer -> its column
         self.leaders = RowLeaders()
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
-        self.cold_mask = np.zeros(64, dtype=bool)  # per live room: cold-start? (kept with ``column_at``)
-        self.cold_count = 0  # how many live rooms are cold-start (kept with ``cold_mask``)
+        self.cold_mask = np.zeros(64, dtype=bool)  # per live room: in the floor? (kept with ``column_at``)
+        self.cold_count = 0  # how many live rooms are in the floor (kept with ``cold_mask``)
 
     def learn_label(self, label: dict[str, Any]) -> None:
         if label["kind"] == "orphan":
@@ -149,7 +162,7 @@ class ValuePolicy(CompactState):
         base_weight, own = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
-        cold = self.cold[columns]
+        cold = self.floor[columns]
         floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked)
         best, value = self._best_of(rooms, blocked, columns, base_weight, own)
         return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
@@ -207,7 +220,7 @@ class ValuePolicy(CompactState):
             return best, value
         ordered = sorted(zip(own_at, own.values(), strict=True))  # ascending: the lowest position wins ties
         at = np.array([p for p, _w in ordered], dtype=np.int64)
-        values = self._base(self.column_at[at], rooms.arrays()[1][at]) * [w for _p, w in ordered]
+        values = self._base(self.column_at[at], rooms.arrays()[1][at], True) * [w for _p, w in ordered]
         if held:
             values[:, [p in held for p, _w in ordered]] = BLOCKED
         own_best, own_value = at[values.argmax(axis=1)], values.max(axis=1)
@@ -227,8 +240,10 @@ class ValuePolicy(CompactState):
         _live_ids, streamers = rooms.arrays()
         values = self._base(columns, streamers)
         if own:
+            at = [rooms.position[live_id] for live_id in own]
+            values[:, at] = self._base(columns[at], streamers[at], True)
             weight = np.full(streamers.size, base_weight)
-            weight[[rooms.position[live_id] for live_id in own]] = list(own.values())
+            weight[at] = list(own.values())
             values *= weight
         else:
             values *= base_weight
@@ -303,7 +318,7 @@ class ValuePolicy(CompactState):
         _live_ids, streamers = rooms.arrays()
         self._grow_column_at(streamers.size)
         self.column_at[: streamers.size] = self._columns(streamers)
-        self.cold_mask[: streamers.size] = self.cold[self.column_at[: streamers.size]]
+        self.cold_mask[: streamers.size] = self.floor[self.column_at[: streamers.size]]
         self.cold_count = int(np.count_nonzero(self.cold_mask[: streamers.size]))
         self.leaders.stale = True
 
@@ -315,8 +330,8 @@ class ValuePolicy(CompactState):
         at = rooms.position[live_id]
         self._grow_column_at(at + 1)
         column = self.column_at[at] = self.column[streamer_id]
-        self.cold_mask[at] = self.cold[column]
-        self.cold_count += int(self.cold[column])
+        self.cold_mask[at] = self.floor[column]
+        self.cold_count += int(self.floor[column])
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
 
@@ -341,10 +356,12 @@ class ValuePolicy(CompactState):
         """Each streamer's column in this round's draws."""
         return np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
 
-    def _base(self, columns: np.ndarray, streamers: np.ndarray) -> np.ndarray:
+    def _base(self, columns: np.ndarray, streamers: np.ndarray, history: bool = False) -> np.ndarray:
         """(rows x streamers, given with their columns): draw (a cold-start streamer's mean) x marginal
-        return x capacity price."""
-        return self.theta[:, columns] * (self.gain[columns] * self.prices.multipliers(streamers))
+        return x capacity price; 0 for a cold-start streamer waiting its turn, unless ``history`` (the
+        rooms of the user's own history, which the user's evidence values)."""
+        gain = self.gain if history else self.reach
+        return self.theta[:, columns] * (gain[columns] * self.prices.multipliers(streamers))
 
     def _grow_column_at(self, size: int) -> None:
         if size > self.column_at.size:
@@ -375,6 +392,13 @@ class ValuePolicy(CompactState):
         self.mean[start:end] = mean
         self.cold[start:end] = cold
         self.gain[start:end] = self.returns.marginal(streamers, now_ms, self.kappa)
+        if config.explore_share < 1:
+            self._choose_subset(streamers[cold])
+            explored = cold & (self._fraction(streamers) <= self.subset_below)
+        else:
+            explored = cold
+        self.floor[start:end] = explored
+        self.reach[start:end] = np.where(cold & ~explored, 0.0, self.gain[start:end])
         self.column.update(zip(streamers.tolist(), range(start, end), strict=True))
 
     def _draw_one(self, streamer_id: int, now_ms: int) -> None:
@@ -395,7 +419,28 @@ class ValuePolicy(CompactState):
         self.mean[column] = mean
         self.cold[column] = cold
         self.gain[column] = self.returns.marginal_one(streamer_id, now_ms, self.kappa)
+        waiting = cold and config.explore_share < 1 and self._fraction(streamer_id) > self.subset_below
+        self.floor[column] = cold and not waiting
+        self.reach[column] = 0.0 if waiting else self.gain[column]
         self.column[streamer_id] = column
+
+    def _fraction(self, streamers: Any) -> Any:
+        """The hash fraction in [0, 1) of each streamer (an id or an array of them) this period: the Weyl
+        fraction of (streamer, period), which moves by an irrational step from one period to the next."""
+        config = self.config
+        period = self.round * config.round_ms // config.explore_period_ms + config.seed
+        return (streamers * _WEYL[0] + period * _WEYL[1]) % 1.0
+
+    def _choose_subset(self, cold: np.ndarray) -> None:
+        """This round's explored subset of the live cold-start streamers ``cold``: the ``explore_share``
+        of them (at least ``explore_min``) with the lowest fractions; a streamer whose room starts later in
+        the round joins if its fraction is as low."""
+        config = self.config
+        count = max(config.explore_min, math.ceil(config.explore_share * cold.size))
+        if count >= cold.size:
+            self.subset_below = 1.0
+        else:
+            self.subset_below = float(np.partition(self._fraction(cold), count - 1)[count - 1])
 
     def _add_columns(self, count: int) -> tuple[int, int]:
         """(start, end) of ``count`` new columns of this round's draws, grown as needed."""
@@ -408,6 +453,8 @@ class ValuePolicy(CompactState):
             self.mean = np.resize(self.mean, size)
             self.gain = np.resize(self.gain, size)
             self.cold = np.resize(self.cold, size)
+            self.floor = np.resize(self.floor, size)
+            self.reach = np.resize(self.reach, size)
         self.columns = end
         return start, end
 
