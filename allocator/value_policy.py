@@ -24,6 +24,7 @@ streamer getting one or two (with many more arms than exposures to learn them, e
 
 from __future__ import annotations
 
+import hashlib
 import math
 import zlib
 from typing import Any
@@ -272,7 +273,7 @@ class ValuePolicy(CompactState):
         pick = -1
         if row < config.explore_rows and floor.size:
             live_ids, streamers = rooms.arrays()
-            pick = floor.pick(zlib.crc32(f"{config.seed}:{request['id']}".encode()))
+            pick = floor.pick(_floor_hash(config.seed, request["id"]))
             w = own.get(int(live_ids[pick]), base_weight)
             value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
         return best, value, floor, row, pick
@@ -457,6 +458,15 @@ class ValuePolicy(CompactState):
             self.reach = np.resize(self.reach, size)
         self.columns = end
         return start, end
+
+
+def _floor_hash(seed: int, request_id: str) -> int:
+    """The hash that picks an exploring request's cold-start room: BLAKE2b of (seed, request), independent of
+    the row's CRC-32. A CRC of "seed:id" would not be: CRC is affine, so for ids of one length it is the
+    id's CRC xor a constant, and the exploring rows (a range of the id's CRC) would reach only some of the
+    floor's rooms (half of them when their count is a multiple of 8) against their stated propensities."""
+    digest = hashlib.blake2b(f"{seed}:{request_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 def _tie_nudge(streamers: Any, round_index: int) -> Any:

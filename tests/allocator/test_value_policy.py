@@ -117,11 +117,57 @@ def test_a_rerun_repeats_every_decision_and_the_draws_change_by_round():
     assert [d["live_id"] for d in later] != [d["live_id"] for d in first]
 
 
-def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives():
+def test_the_floor_reaches_each_of_its_rooms_as_its_propensity_says_for_ids_of_one_length():
+    """The exploring row's pick must not depend on the row's hash: with a CRC of the same id for both, ids
+    of one length reached only half of 8 cold-start rooms."""
+    config = PolicyConfig(family="v", scoring="value", explore=0.1, **NO_CAPS)
+    allocator = world(config, warm=20, cold=8)
+    picks = Counter(allocator.decide(request(f"{i:012x}"))["streamer_id"] for i in range(8000))
+    explored = {s: n for s, n in picks.items() if s >= 20}
+    expected = 8000 * config.explore_rows / config.rows / 8
+    assert len(explored) == 8
+    assert all(abs(n - expected) < 5 * np.sqrt(expected) for n in explored.values())
+
+
+def test_the_floor_explores_a_subset_that_changes_by_period_and_the_others_wait():
+    """explore_share < 1: the floor serves the share of the live cold-start streamers (at least
+    explore_min) with the lowest hash this period; the others win nothing, except for a user whose history
+    holds them; the next period explores others, and their propensities stay exact."""
+    day = 86_400_000
+    config = PolicyConfig(family="v", scoring="value", explore_share=0.02, explore_min=3, **NO_CAPS)
+    allocator = world(config, warm=20, cold=400)
+    first = [allocator.decide(request(f"a{i}")) for i in range(4000)]
+    explored = {d["streamer_id"] for d in first if d["explored"]}
+    assert len(explored) == 8  # 2 % of 400 cold-start streamers
+    assert all(d["streamer_id"] < 20 or d["streamer_id"] in explored for d in first)  # the others wait
+    rooms, probabilities = allocator.last_distribution()
+    cold = [p for r, p in zip(rooms.tolist(), probabilities.tolist(), strict=True) if r - 10_000 >= 20]
+    assert sum(cold) == pytest.approx(config.explore_rows / config.rows) and len(cold) == 8
+    waiting = next(s for s in range(20, 420) if s not in explored)
+    fan = ((300, 100, 12, 600.0), {waiting: (2, 30, 10, 500.0)})  # gives to it, far above its prior
+    assert allocator.decide(request("fan", profile=fan))["streamer_id"] == waiting
+    later = [allocator.decide(request(f"b{i}", ts=T0 + day)) for i in range(4000)]
+    again = {d["streamer_id"] for d in later if d["explored"]}
+    assert len(again) == 8 and not again & explored
+    few = world(PolicyConfig(family="v", scoring="value", explore_share=0.001, explore_min=3, **NO_CAPS))
+    assert (
+        len({d["streamer_id"] for d in (few.decide(request(f"c{i}")) for i in range(2000))} - set(range(20)))
+        == 3
+    )
+
+
+@pytest.mark.parametrize("explore_share", [1.0, 0.1])
+def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(explore_share: float):
     """The shortcut (allocator/row_leaders.py) against the definition, with rooms starting and ending,
-    history rooms, frequency caps and capacity prices moving, over several rounds."""
+    history rooms, frequency caps and capacity prices moving, over several rounds; with a floor that
+    explores a subset, cold-start streamers waiting their turn among the history rooms too."""
     config = PolicyConfig(
-        family="v", scoring="value", capacity=NO_CAPS["capacity"], pair_cap=1, capacity_viewers=3
+        family="v",
+        scoring="value",
+        capacity=NO_CAPS["capacity"],
+        pair_cap=1,
+        capacity_viewers=3,
+        explore_share=explore_share,
     )
     allocator = world(config, warm=60, cold=40)
     value = allocator.value
