@@ -54,8 +54,9 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         ),
         NamedPolicy(
             "concave-expected",
-            "concave with V the gift value its viewers were expected to give (their value per click), not "
-            "the gifts they gave: fewer big spenders piled on one streamer, at a revenue cost",
+            "thompson-v2-priced with concave returns on V the gift value a streamer's viewers were expected "
+            "to give (their value per click), not the gifts they gave: fewer big spenders piled on one "
+            "streamer, at a revenue cost (its floor covers every cold-start streamer)",
             replace(
                 PRICED,
                 family="concave-expected",
