@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_POLICY,
         metavar="NAME",
         help="the allocation policy (default: %(default)s): "
-        + "; ".join(f"{p.name}: {p.description}" for p in NAMED_POLICIES.values()),
+        + "; ".join(f"{p.name}: {p.description}" for p in NAMED_POLICIES.values()).replace("%", "%%"),
     )
     policy.add_argument(
         "--capacity",
