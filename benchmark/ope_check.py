@@ -49,7 +49,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--world", type=Path, required=True, help="a synthetic world (giftlive data synth)")
-    parser.add_argument("--seeds", type=int, default=20, help="seeds 1..N (20)")
+    parser.add_argument("--seeds", type=int, default=20, help="how many seeds (20)")
+    parser.add_argument("--first-seed", type=int, default=1, metavar="K", help="seeds K, K+1, ... (1)")
     parser.add_argument("--warmup-days", type=int, default=7)
     parser.add_argument("--days", type=int, default=7, help="closed-loop days (7)")
     parser.add_argument("--processes", type=int, default=2)
@@ -63,13 +64,16 @@ def main() -> int:
     results: dict[int, dict] = {}
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.processes, _init, (args.world, args.warmup_days, args.days, names)) as pool:
-        for seed, result in pool.imap_unordered(_one, range(1, args.seeds + 1)):
+        for seed, result in pool.imap_unordered(_one, range(args.first_seed, args.first_seed + args.seeds)):
             results[seed] = result
             print(f"seed {seed} done ({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     targets = sorted(next(iter(results.values())))
-    print(f"{args.world}: {args.days} closed-loop days after {args.warmup_days}; {len(results)} seeds")
+    print(
+        f"{args.world}: {args.days} closed-loop days after {args.warmup_days}; {len(results)} seeds"
+        f" ({args.first_seed}-{args.first_seed + args.seeds - 1})"
+    )
     print(
         "truth = the frozen target's truth-expected revenue in its own closed loop; logged = the truth value"
         " of its distribution on the logged requests (sum over rooms of pi x truth value)"
