@@ -67,7 +67,7 @@ class ValuePolicy(CompactState):
         "column",
         "columns",
         "cold",
-        "floor",
+        "in_floor",
         "reach",
         "subset_below",
         "leaders",
@@ -89,7 +89,7 @@ class ValuePolicy(CompactState):
         self.theta = np.zeros((config.rows, 64))  # draws (a cold-start streamer's: its posterior mean)
         self.mean = np.zeros(64)  # posterior mean
         self.cold = np.zeros(64, dtype=bool)  # cold-start?
-        self.floor = np.zeros(64, dtype=bool)  # cold-start and in the explored subset: in the floor?
+        self.in_floor = np.zeros(64, dtype=bool)  # cold-start and in the explored subset
         self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
         self.reach = np.zeros(64)  # ``gain``, 0 for a cold-start streamer waiting its turn (not in the floor)
         self.subset_below = 1.0  # this round's explored subset: hash fractions up to this
@@ -163,7 +163,7 @@ class ValuePolicy(CompactState):
         base_weight, own = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
-        cold = self.floor[columns]
+        cold = self.in_floor[columns]
         floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked)
         best, value = self._best_of(rooms, blocked, columns, base_weight, own)
         return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
@@ -319,7 +319,7 @@ class ValuePolicy(CompactState):
         _live_ids, streamers = rooms.arrays()
         self._grow_column_at(streamers.size)
         self.column_at[: streamers.size] = self._columns(streamers)
-        self.cold_mask[: streamers.size] = self.floor[self.column_at[: streamers.size]]
+        self.cold_mask[: streamers.size] = self.in_floor[self.column_at[: streamers.size]]
         self.cold_count = int(np.count_nonzero(self.cold_mask[: streamers.size]))
         self.leaders.stale = True
 
@@ -331,8 +331,8 @@ class ValuePolicy(CompactState):
         at = rooms.position[live_id]
         self._grow_column_at(at + 1)
         column = self.column_at[at] = self.column[streamer_id]
-        self.cold_mask[at] = self.floor[column]
-        self.cold_count += int(self.floor[column])
+        self.cold_mask[at] = self.in_floor[column]
+        self.cold_count += int(self.in_floor[column])
         if self.leaders.key == (self.round, self.prices.version):
             self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
 
@@ -398,7 +398,7 @@ class ValuePolicy(CompactState):
             explored = cold & (self._fraction(streamers) <= self.subset_below)
         else:
             explored = cold
-        self.floor[start:end] = explored
+        self.in_floor[start:end] = explored
         self.reach[start:end] = np.where(cold & ~explored, 0.0, self.gain[start:end])
         self.column.update(zip(streamers.tolist(), range(start, end), strict=True))
 
@@ -421,16 +421,17 @@ class ValuePolicy(CompactState):
         self.cold[column] = cold
         self.gain[column] = self.returns.marginal_one(streamer_id, now_ms, self.kappa)
         waiting = cold and config.explore_share < 1 and self._fraction(streamer_id) > self.subset_below
-        self.floor[column] = cold and not waiting
+        self.in_floor[column] = cold and not waiting
         self.reach[column] = 0.0 if waiting else self.gain[column]
         self.column[streamer_id] = column
 
     def _fraction(self, streamers: Any) -> Any:
-        """The hash fraction in [0, 1) of each streamer (an id or an array of them) this period: the Weyl
-        fraction of (streamer, period), which moves by an irrational step from one period to the next."""
+        """The hash fraction in [0, 1) of each streamer (an id or an array of them) this period, which moves
+        by an irrational step from one period to the next."""
         config = self.config
-        period = self.round * config.round_ms // config.explore_period_ms + config.seed
-        return (streamers * _WEYL[0] + period * _WEYL[1]) % 1.0
+        return _weyl_fraction(
+            streamers, self.round * config.round_ms // config.explore_period_ms + config.seed
+        )
 
     def _choose_subset(self, cold: np.ndarray) -> None:
         """This round's explored subset of the live cold-start streamers ``cold``: the ``explore_share``
@@ -454,7 +455,7 @@ class ValuePolicy(CompactState):
             self.mean = np.resize(self.mean, size)
             self.gain = np.resize(self.gain, size)
             self.cold = np.resize(self.cold, size)
-            self.floor = np.resize(self.floor, size)
+            self.in_floor = np.resize(self.in_floor, size)
             self.reach = np.resize(self.reach, size)
         self.columns = end
         return start, end
@@ -471,4 +472,10 @@ def _floor_hash(seed: int, request_id: str) -> int:
 
 def _tie_nudge(streamers: Any, round_index: int) -> Any:
     """1 + TIE_BREAK x the Weyl fraction of (streamer, round): of a streamer id or an array of them."""
-    return 1.0 + TIE_BREAK * ((streamers * _WEYL[0] + round_index * _WEYL[1]) % 1.0)
+    return 1.0 + TIE_BREAK * _weyl_fraction(streamers, round_index)
+
+
+def _weyl_fraction(streamers: Any, index: int) -> Any:
+    """The fractional part of streamer x 1/golden ratio + index x 1/plastic number: distinct for distinct
+    streamers, in two array operations, for a streamer id or an array of them."""
+    return (streamers * _WEYL[0] + index * _WEYL[1]) % 1.0
