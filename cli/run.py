@@ -123,7 +123,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     model.add_argument(
         "--lateness", type=float, default=5, metavar="S", help="allowed disorder within a partition, s (5)"
     )
-    model.add_argument("--shards", type=int, default=4, metavar="N", help="shards per keyed stage (4)")
+    model.add_argument(
+        "--shards", type=int, default=4, metavar="N", help="shards of the streamer and user stages (4)"
+    )
+    model.add_argument(
+        "--label-shards",
+        type=int,
+        default=4,
+        metavar="N",
+        help="shards of the label stage, by user id (4); each holds an online model of its users, so the "
+        "predictions depend on N; labels and decisions do not",
+    )
     model.add_argument(
         "--workers", type=int, default=1, metavar="N", help="Bytewax worker threads per process (1)"
     )
@@ -245,6 +255,7 @@ def _run(args: argparse.Namespace) -> int:
         ),
         model_dir=args.model,
         shards=args.shards,
+        label_shards=args.label_shards,
         lateness_ms=int(args.lateness * 1000),
         ttl_ms=int(args.ttl_hours * 3_600_000),
         window_ms=window_ms,

@@ -2,11 +2,12 @@
 
 events ─ decode ─┬─ dead letters
                  └─ streamer stage (by streamer shard) ─ user stage (by user shard) ─┬─ training rows
-                          │ room events                     │ requests               └─ label stage ─ labels
+                          │ room events                     │ requests               └─ label stage (by
+                          │                                 │                    label shard) ─ labels
                           └──────────────────────────────── decision stage ─────────────────┘ labels
                                                               └─ decisions
 
-Every stage also sends dead letters; the decision stage learns from the label stage's corrected labels.
+Every stage also sends dead letters; the decision stage learns from the label shards' corrected labels.
 """
 
 from __future__ import annotations

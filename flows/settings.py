@@ -7,6 +7,8 @@ GIFTLIVE_FOLLOW        1: keep tailing the topic after its end (production); 0: 
 GIFTLIVE_SHARDS        shards of the streamer and user stages (default 4; a multiple of the workers)
 GIFTLIVE_DECISION_SHARDS  shards of the decision stage (default 0: one per worker with `giftlive run`, one
                        per user shard otherwise); decisions of a priced policy do not depend on it
+GIFTLIVE_LABEL_SHARDS  shards of the label stage, by user id (default 4); each holds an online model of its
+                       users, so the predictions depend on it; labels and decisions do not
 GIFTLIVE_LATENESS_MS   how far out of time order a partition may be before events count as late (5000)
 GIFTLIVE_TTL_HOURS     idle users, pairs, streamers and rooms are forgotten after this (168 = 7 days)
 GIFTLIVE_WINDOW_S      label window W after each click (3600)
@@ -55,6 +57,9 @@ class FlowSettings:
     # Decision shards (user shard j's requests go to j mod D): each repeats the rounds' broadcast work, so
     # one per Bytewax worker is best; 0: one per worker in `run_flow`, one per user shard otherwise.
     decision_shards: int = 0
+    # Label shards (user u's labels go to shard u mod L): each holds an online model of its users, so the
+    # predictions depend on L (and not on the shards or workers); the labels themselves do not.
+    label_shards: int = 4
     lateness_ms: int = 5_000
     ttl_ms: int = 7 * 86_400_000
     window_ms: int = 3_600_000
@@ -83,6 +88,8 @@ class FlowSettings:
             )
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
+        if self.label_shards < 1:
+            raise UserError(f"label shards must be >= 1 (GIFTLIVE_LABEL_SHARDS); got {self.label_shards}")
         if not 0 <= self.decision_shards <= self.shards:
             raise UserError(
                 f"decision shards must be between 1 and the shards ({self.shards}), or 0 for one per worker; "
@@ -156,6 +163,7 @@ class FlowSettings:
             follow=env.get("GIFTLIVE_FOLLOW", "0").strip() in ("1", "true", "yes"),
             shards=int(number("GIFTLIVE_SHARDS", 4)),
             decision_shards=int(number("GIFTLIVE_DECISION_SHARDS", 0)),
+            label_shards=int(number("GIFTLIVE_LABEL_SHARDS", 4)),
             lateness_ms=int(number("GIFTLIVE_LATENESS_MS", 5_000)),
             ttl_ms=int(number("GIFTLIVE_TTL_HOURS", 168) * 3_600_000),
             window_ms=int(number("GIFTLIVE_WINDOW_S", 3600) * 1000),

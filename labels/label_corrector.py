@@ -1,7 +1,8 @@
 """Fills in the survival-corrected gift probability of provisional labels and learns delays from final ones.
 
-One corrector sees every shard's labels in event-time order (flows/stages/label.py), so its
-estimates use all matured clicks and do not depend on how users are sharded.
+Every label shard's corrector learns from every final label in one event-time order (flows/stages/label.py:
+its own, and the others' delays), so its estimates use all matured clicks and do not depend on how users
+are sharded.
 """
 
 from __future__ import annotations
@@ -33,3 +34,7 @@ class LabelCorrector(CompactState):
         elif kind == FINAL:
             self.survival.learn_one(label["segment"], label.pop(FIRST_GIFT_MS), label["amount"])
         return label
+
+    def learn(self, segment: str, first_gift_ms: int | None, amount: float) -> None:
+        """A final label corrected elsewhere (another label shard's): what the survival learns from it."""
+        self.survival.learn_one(segment, first_gift_ms, amount)

@@ -25,7 +25,14 @@ class StageFactory:
         s = self.settings
         viewers_every = s.policy.price_every_ms if s.policy.capacity_viewers else None
         return StreamerStage(
-            index, self.senders, s.shards, s.ttl_ms, s.decisions, viewers_every, decision_shards=s.deciders
+            index,
+            self.senders,
+            s.shards,
+            s.ttl_ms,
+            s.decisions,
+            viewers_every,
+            decision_shards=s.deciders,
+            label_shards=s.label_shards,
         )
 
     def user(self, index: int) -> UserStage:
@@ -42,9 +49,11 @@ class StageFactory:
             pair_features=self.model_lift,
             profile=s.decisions and s.policy.scoring == "value",
             decision_shards=s.deciders,
+            label_shards=s.label_shards,
         )
 
-    def label(self, _index: int = 0) -> LabelStage:
+    def label(self, index: int = 0) -> LabelStage:
+        """Label shard ``index`` (of ``settings.label_shards``)."""
         s = self.settings
         every = s.policy.round_ms if s.policy.pair_model == "online" else None
         return LabelStage(
@@ -54,6 +63,7 @@ class StageFactory:
             s.online_model,
             snapshot_every_ms=every,
             decision_shards=s.deciders,
+            index=index,
         )
 
     def decision(self, index: int = 0) -> DecisionStage:
@@ -65,4 +75,5 @@ class StageFactory:
 
             assert s.model_dir is not None
             value_model = OfflineValue(s.model_dir)
-        return DecisionStage(decision_senders(s.shards, s.deciders, index), s.policy, value_model)
+        senders = decision_senders(s.shards, s.deciders, index, s.label_shards)
+        return DecisionStage(senders, s.policy, value_model, label_shards=s.label_shards)

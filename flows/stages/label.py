@@ -1,10 +1,14 @@
-"""Label stage: one key that merges every user shard's labels in event-time order and corrects them, so the
-survival model learns from all matured clicks (labels/label_corrector.py). The corrected labels go out, and
-in order to the decision stage, whose posteriors learn from them.
+"""Label stage, sharded by user id: a label shard merges its users' labels from every user shard in
+event-time order and corrects them. Every final label of every user also reaches it (a delay item in the
+label's own place in the order), so its delay survival learns from all matured clicks in one order and a
+label's correction does not depend on how many label shards there are (labels/label_corrector.py). The
+corrected labels go out, and in order to every decision shard, whose posteriors learn from them.
 
-It also holds the online gift model (estimation/online.py): each click's features arrive as a click item,
-sorted before any label of its millisecond, so the model's prediction for a click (an output record) uses
-only labels from before it; the click's labels then teach the model, early ones soft, the final one hard."""
+Each label shard also holds an online gift model (estimation/online.py) of its users: each click's features
+arrive as a click item, sorted before any label of its millisecond, so the model's prediction for a click
+(an output record) uses only labels from before it; the click's labels then teach the model, early ones
+soft, the final one hard. The models depend on the number of label shards (each learns from its users),
+not on the user shards, workers or processes."""
 
 from __future__ import annotations
 
@@ -13,12 +17,12 @@ from typing import Any
 from estimation.online import OnlineGiftModel, Prepared
 from flows.stages.base import Stage
 from flows.stages.protocol import (
-    DECISION_SENDER_OF_LABELS,
     LABEL,
     LABEL_ITEM_TYPE,
     PREDICTION,
     Packet,
     decision_key,
+    decision_sender_of_labels,
     label_item,
     model_item,
 )
@@ -28,10 +32,11 @@ ONLINE_MODEL_NAME = "online-river.v1"
 
 
 class LabelStage(Stage):
-    """Emits ``(LABEL, [labels])`` in event-time order, a Packet of them for the decision stage (always: it
+    """Emits ``(LABEL, [labels])`` in event-time order, a Packet of them for every decision shard (always: it
     carries the watermark) and ``(PREDICTION, [records])`` of the online model."""
 
     __slots__ = (
+        "index",
         "decisions",
         "corrector",
         "online",
@@ -49,8 +54,11 @@ class LabelStage(Stage):
         online: bool = True,
         snapshot_every_ms: int | None = None,
         decision_shards: int | None = None,
+        index: int = 0,
     ) -> None:
+        """``senders``: the user shards; ``index``: which label shard this is."""
         super().__init__(senders)
+        self.index = index
         self.decision_shards = senders if decision_shards is None else decision_shards  # None: one per user
         self.decisions = decisions  # send corrected labels to the decision stage
         self.corrector = LabelCorrector(window_ms)
@@ -70,13 +78,18 @@ class LabelStage(Stage):
 
     @property
     def where(self) -> str:
-        return "label stage"
+        return f"label shard {self.index}"
 
     def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         correct = self.corrector.correct
         snapshots: list[dict[str, Any]] = []
         if self.online is None:
-            labels = [correct(item["label"]) for item in released]
+            labels = []
+            for item in released:
+                if "delay" in item:  # another label shard's final label
+                    self.corrector.learn(*item["delay"])
+                else:
+                    labels.append(correct(item["label"]))
             predictions: list[dict[str, Any]] = []
         else:
             labels, predictions = self._with_online_model(released, snapshots)
@@ -89,8 +102,9 @@ class LabelStage(Stage):
                 self._snapshot_to(self.merge.released_to, snapshots)
                 items.extend(snapshots)
             watermark = self.merge.released_to
+            sender = decision_sender_of_labels(self.index)
             out.extend(  # every decision shard learns every label
-                (decision_key(shard), Packet(shard, DECISION_SENDER_OF_LABELS, watermark, items))
+                (decision_key(shard), Packet(shard, sender, watermark, items))
                 for shard in range(self.decision_shards)
             )
         if labels:
@@ -102,18 +116,22 @@ class LabelStage(Stage):
     ) -> tuple[list[dict], list[dict]]:
         """(corrected labels, the online model's predictions for the clicks), in event-time order; model
         snapshots due before an item are appended to ``snapshots``."""
-        model, features, correct = self.online, self.open_features, self.corrector.correct
+        model, features = self.online, self.open_features
+        correct, learn = self.corrector.correct, self.corrector.learn
         labels, predictions = [], []
         every = self.snapshot_every
         for item in released:
             if every is not None:
                 ts = item["ts"]
                 if self.next_snapshot is not None and ts >= self.next_snapshot:
-                    snapshots.append(model_item(self.next_snapshot, model.snapshot()))
+                    snapshots.append(model_item(self.next_snapshot, model.snapshot(), self.index))
                     self.next_snapshot = None
                 if self.next_snapshot is None:
                     self.next_snapshot = ts // every * every + every
             if item["type"] == LABEL_ITEM_TYPE:
+                if "delay" in item:  # another label shard's final label
+                    learn(*item["delay"])
+                    continue
                 label = correct(item["label"])
                 labels.append(label)
                 click = label["click_id"]
@@ -145,6 +163,6 @@ class LabelStage(Stage):
         due = self.next_snapshot
         if due is None or watermark <= due:
             return
-        snapshots.append(model_item(due, self.online.snapshot()))
+        snapshots.append(model_item(due, self.online.snapshot(), self.index))
         every = self.snapshot_every
         self.next_snapshot = max(due + every, -(-watermark // every) * every)

@@ -14,11 +14,11 @@ from flows.stages.protocol import (
     DEAD_LETTER,
     DECISION,
     LABEL,
-    LABEL_STAGE_KEY,
     PREDICTION,
     TRAINING,
     decision_key,
     is_output,
+    label_key,
     streamer_key,
     user_key,
 )
@@ -52,7 +52,8 @@ class StagePipeline:
             self.keyed[streamer_key(i)] = stages.streamer(i)
         for j in range(n):
             self.keyed[user_key(j)] = stages.user(j)
-        self.keyed[LABEL_STAGE_KEY] = stages.label()
+        for m in range(settings.label_shards):
+            self.keyed[label_key(m)] = stages.label(m)
         if decide:
             for k in range(settings.deciders):
                 self.keyed[decision_key(k)] = stages.decision(k)

@@ -7,11 +7,14 @@ Stage keys and who sends to whom (each receiver numbers its senders; its Waterma
 
     decode ──► s{i} streamer shard i       senders: the input partitions 0..P-1
     s{i}   ──► u{j} user shard j           senders: the streamer shards 0..S-1
-    u{j}   ──► l0   the label stage        senders: the user shards 0..U-1
-    l0, s{i}, u{j} ──► d{k} decision shard k = j mod D
-                                           senders: l0 is 0, s{i} is 1 + i, u{j} is 1 + S + j // D
+    u{j}   ──► l{m} label shard m          senders: the user shards 0..U-1
+    l{m}, s{i}, u{j} ──► d{k} decision shard k = j mod D
+                                           senders: l{m} is m, s{i} is L + i, u{j} is L + S + j // D
 
-(D decision shards, at most U: one per Bytewax worker in a run, as each repeats the rounds' broadcast work)
+(L label shards, a setting of its own: user u's clicks and labels go to label shard u mod L, whose online
+model learns from them, so the predictions do not depend on the user shards or the workers; every final
+label also goes to every label shard for the delay survival, so a label's correction does not depend on L.
+D decision shards, at most U: one per Bytewax worker in a run, as each repeats the rounds' broadcast work.)
 
 (the keys are these names with a suffix that spreads each stage's shards over the workers: placement.py)
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from flows.stages.placement import ROUTE_SLOTS, shard_key
+from flows.stages.placement import shard_key
 from giftlive.events import EventType
 
 # Output kinds: the key of an output item. flows/outputs.py maps each to its topic, file and schema.
@@ -32,9 +35,6 @@ LABEL = "!labels"
 TRAINING = "!training"
 DECISION = "!decisions"
 PREDICTION = "!predictions"
-
-# The stage keys: a stage's shard i runs on worker i mod W, the label stage on the last (placement.py).
-LABEL_STAGE_KEY = shard_key("l", 0, slot=ROUTE_SLOTS - 1)  # the one label stage
 
 LABEL_ITEM_TYPE = 8  # after every event type in the same millisecond
 MODEL_ITEM_TYPE = -1  # before every event type in the same millisecond
@@ -52,6 +52,18 @@ def streamer_key(shard: int) -> str:
 
 def user_key(shard: int) -> str:
     return shard_key("u", shard)
+
+
+def label_key(shard: int) -> str:
+    """Label shard ``shard``, on user shard ``shard``'s worker (placement.py: shard i runs on worker i mod W):
+    with as many label shards as user shards, a user shard's labels go to the label shard beside it."""
+    return shard_key("l", shard)
+
+
+def label_shard_of(user_id: int, label_shards: int) -> int:
+    """The label shard of a user's clicks and labels: by user id alone, not by user shard, so that each
+    label shard's online model learns from the same users however many user shards there are."""
+    return user_id % label_shards
 
 
 def is_output(key: str) -> bool:
@@ -77,21 +89,24 @@ def decision_shard_of(user_shard: int, decision_shards: int) -> int:
     return user_shard % decision_shards
 
 
-def decision_senders(streamer_shards: int, decision_shards: int, shard: int) -> int:
-    """Senders into decision shard ``shard``'s merge: the label stage, every streamer shard (both broadcast to
-    every decision shard), and its user shards (those j with j mod D == shard)."""
-    return 1 + streamer_shards + len(range(shard, streamer_shards, decision_shards))
+def decision_senders(streamer_shards: int, decision_shards: int, shard: int, label_shards: int = 1) -> int:
+    """Senders into decision shard ``shard``'s merge: every label shard and every streamer shard (both
+    broadcast to every decision shard), and its user shards (those j with j mod D == shard)."""
+    return label_shards + streamer_shards + len(range(shard, streamer_shards, decision_shards))
 
 
-DECISION_SENDER_OF_LABELS = 0
+def decision_sender_of_labels(label_shard: int) -> int:
+    return label_shard
 
 
-def decision_sender_of_streamer(shard: int) -> int:
-    return 1 + shard
+def decision_sender_of_streamer(shard: int, label_shards: int = 1) -> int:
+    return label_shards + shard
 
 
-def decision_sender_of_user(streamer_shards: int, user_shard: int, decision_shards: int) -> int:
-    return 1 + streamer_shards + user_shard // decision_shards
+def decision_sender_of_user(
+    streamer_shards: int, user_shard: int, decision_shards: int, label_shards: int = 1
+) -> int:
+    return label_shards + streamer_shards + user_shard // decision_shards
 
 
 class Packet(NamedTuple):
@@ -126,9 +141,16 @@ def click_item(click: dict[str, Any], features: tuple) -> dict[str, Any]:
     return {"ts": click["ts"], "type": EventType.CLICK, "id": click["id"], "features": features}
 
 
-def model_item(stamp: int, model: Any) -> dict[str, Any]:
-    """A snapshot of the online model that learned from every item strictly before ``stamp``."""
-    return {"ts": stamp, "type": MODEL_ITEM_TYPE, "id": f"online-model@{stamp}", "model": model}
+def model_item(stamp: int, model: Any, shard: int = 0) -> dict[str, Any]:
+    """A snapshot of label shard ``shard``'s online model that learned from every item strictly before
+    ``stamp``."""
+    return {
+        "ts": stamp,
+        "type": MODEL_ITEM_TYPE,
+        "id": f"online-model@{stamp}.l{shard}",
+        "model": model,
+        "shard": shard,
+    }
 
 
 def viewers_item(stamp: int, shard: int, shards: int, viewers: list[tuple[int, int]]) -> dict[str, Any]:
@@ -146,6 +168,17 @@ def viewers_item(stamp: int, shard: int, shards: int, viewers: list[tuple[int, i
 def label_item(label: dict[str, Any]) -> dict[str, Any]:
     """A label wrapped for the merge, which orders items by (ts, type, id)."""
     return {"ts": label["ts"], "type": LABEL_ITEM_TYPE, "id": label["label_id"], "label": label}
+
+
+def delay_item(label: dict[str, Any], first_gift_ms: int | None) -> dict[str, Any]:
+    """What the delay survival learns from a final label, for the label shards that do not correct it: in
+    the merge's order it takes the label's own place, so every label shard learns the finals in one order."""
+    return {
+        "ts": label["ts"],
+        "type": LABEL_ITEM_TYPE,
+        "id": label["label_id"],
+        "delay": (label["segment"], first_gift_ms, label["amount"]),
+    }
 
 
 def request_item(

@@ -40,6 +40,7 @@ class StreamerStage(Stage):
         "viewers_every_ms",
         "next_viewers",
         "decision_shards",
+        "decision_sender",
     )
 
     def __init__(
@@ -51,10 +52,12 @@ class StreamerStage(Stage):
         decisions: bool = True,
         viewers_every_ms: int | None = None,
         decision_shards: int | None = None,
+        label_shards: int = 1,
     ) -> None:
         super().__init__(senders)
         self.decision_shards = user_shards if decision_shards is None else decision_shards
         self.index = index
+        self.decision_sender = decision_sender_of_streamer(index, label_shards)
         # send the rooms' viewers to the decision shards at every multiple of this (capacity prices)
         self.viewers_every_ms = viewers_every_ms if decisions else None
         self.next_viewers: int | None = None
@@ -116,7 +119,7 @@ class StreamerStage(Stage):
             for shard, events in enumerate(per_shard)
         ]
         if self.decisions:  # every decision shard gets the room events and viewers
-            sender = decision_sender_of_streamer(self.index)
+            sender = self.decision_sender
             out.extend(
                 (decision_key(shard), Packet(shard, sender, watermark, rooms))
                 for shard in range(self.decision_shards)

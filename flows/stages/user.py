@@ -21,7 +21,6 @@ from features.user_book import UserBook
 from flows.stages.base import Stage
 from flows.stages.protocol import (
     LABEL,
-    LABEL_STAGE_KEY,
     TRAINING,
     Packet,
     click_item,
@@ -29,12 +28,16 @@ from flows.stages.protocol import (
     decision_key,
     decision_sender_of_user,
     decision_shard_of,
+    delay_item,
     label_item,
+    label_key,
+    label_shard_of,
     request_item,
 )
 from giftlive.events import EventType, encode
 from giftlive.stream_time import BEGINNING_OF_TIME
-from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, LabelBook
+from labels.label_book import DEFAULT_OBSERVE_MS, DEFAULT_WINDOW_MS, FIRST_GIFT_MS, LabelBook
+from labels.records import FINAL
 
 _TS = itemgetter("ts")
 
@@ -49,11 +52,13 @@ def segment_of(user_features: tuple, pair_features: tuple) -> str:
 
 
 class UserStage(Stage):
-    """Emits a Packet of labels for the label stage and one of requests for the decision stage (always: they
-    carry the watermark), and at most one each of (LABEL, [orphan labels]) and (TRAINING, [rows])."""
+    """Emits a Packet for every label shard (its users' clicks and labels, and every other final label's
+    delay) and one of requests for the decision stage (always: they carry the watermark), and at most one
+    each of (LABEL, [orphan labels]) and (TRAINING, [rows])."""
 
     __slots__ = (
         "index",
+        "label_shards",
         "decision_shard",
         "decision_sender",
         "history",
@@ -78,18 +83,23 @@ class UserStage(Stage):
         pair_features: bool = False,
         profile: bool = False,
         decision_shards: int | None = None,
+        label_shards: int = 1,
     ) -> None:
         """``senders``: the streamer shards (as many as the user shards); ``decision_shards``: how many
-        decision shards share the user shards (None: one per user shard)."""
+        decision shards share the user shards (None: one per user shard); ``label_shards``: how many label
+        shards share the users (by user id)."""
         super().__init__(senders)
         self.index = index
+        self.label_shards = label_shards
         self.profile = profile  # requests carry the user's and pairs' counts (the value-per-exposure policy)
         self.pair_features = pair_features  # requests carry user and pair features (a model's pair lift)
         self.online = online  # send each click's features to the label stage's online model
         self.history = history  # streamers of the user's recent history sent with each request
         deciders = senders if decision_shards is None else decision_shards
         self.decision_shard = decision_shard_of(index, deciders)
-        self.decision_sender = decision_sender_of_user(senders, index, deciders) if decisions else None
+        self.decision_sender = (
+            decision_sender_of_user(senders, index, deciders, label_shards) if decisions else None
+        )
         self.users = UserBook(ttl_ms)
         self.labels = LabelBook(window_ms, observe_ms)
         self.next_sweep = BEGINNING_OF_TIME
@@ -112,7 +122,7 @@ class UserStage(Stage):
         orphans: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         requests: list[dict[str, Any]] = []
-        clicks: list[dict[str, Any]] = []
+        clicks: list[tuple[int, dict[str, Any]]] = []  # (user, the click's item for the online model)
         for ts, group in groupby(released, key=_TS):
             self._due(ts, labels, rows)
             group = list(group)
@@ -152,7 +162,7 @@ class UserStage(Stage):
                         reason = f"duplicate: click id {event['id']!r} already has an open label window"
                         dead.append(dead_letter(reason, encode(event), self.where))
                     elif self.online:
-                        clicks.append(click_item(event, row["features"]))
+                        clicks.append((event["user_id"], click_item(event, row["features"])))
                 elif kind is EventType.GIFT:
                     orphan = book.credit(event)
                     if orphan is not None:
@@ -167,8 +177,7 @@ class UserStage(Stage):
         if watermark >= self.next_sweep:
             users.expire(watermark)
             self.next_sweep = watermark + sweep_interval(users.ttl_ms)
-        items = clicks + [label_item(label) for label in labels]
-        out: list[tuple[str, Any]] = [(LABEL_STAGE_KEY, Packet(0, self.index, watermark, items))]
+        out: list[tuple[str, Any]] = self._to_label_shards(watermark, clicks, labels)
         if self.decision_sender is not None:
             out.append(
                 (
@@ -181,6 +190,31 @@ class UserStage(Stage):
         if rows:
             out.append((TRAINING, rows))
         return out
+
+    def _to_label_shards(
+        self, watermark: int, clicks: list[tuple[int, dict[str, Any]]], labels: list[dict[str, Any]]
+    ) -> list[tuple[str, Any]]:
+        """One packet per label shard: the clicks and labels of its users, and the delay of every other
+        final label (each label shard's delay survival learns from all of them)."""
+        shards = self.label_shards
+        if shards == 1:
+            items = [click for _user, click in clicks] + [label_item(label) for label in labels]
+            return [(label_key(0), Packet(0, self.index, watermark, items))]
+        per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+        for user, click in clicks:
+            per_shard[label_shard_of(user, shards)].append(click)
+        for label in labels:
+            mine = label_shard_of(label["user_id"], shards)
+            per_shard[mine].append(label_item(label))
+            if label["kind"] == FINAL:
+                delay = delay_item(label, label[FIRST_GIFT_MS])
+                for shard, items in enumerate(per_shard):
+                    if shard != mine:
+                        items.append(delay)
+        return [
+            (label_key(shard), Packet(shard, self.index, watermark, items))
+            for shard, items in enumerate(per_shard)
+        ]
 
     def _due(self, before_ms: int, labels: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
         due_labels, due_rows = self.labels.due(before_ms)

@@ -1,7 +1,8 @@
-"""The embedded flow over a Parquet log gives identical files (training rows, labels, decisions) with one
-worker and with two, and with one, two and four shards and any number of decision shards (the decision
-stage is sharded by user: its policy prices capacity from the rooms' viewers, so no decision depends on the
-shard that made it)."""
+"""The embedded flow over a Parquet log gives identical files (training rows, labels, decisions, online
+predictions) with one worker and with two, and with one, two and four shards and any number of decision
+shards (the decision stage is sharded by user: its policy prices capacity from the rooms' viewers, so no
+decision depends on the shard that made it); and the same labels and decisions with any number of label
+shards (each learns the delays of every final label; only its online model is its users' own)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ OUTPUTS = (
     ("training.parquet", "click_id"),
     ("labels.parquet", "label_id"),
     ("decisions.parquet", "decision_id"),
+    ("predictions.parquet", "click_id"),
 )
 
 
@@ -39,22 +41,32 @@ def test_two_workers_write_the_same_training_table_and_labels_as_one(tmp_path: P
 
 
 def test_the_shard_count_does_not_change_any_output(tmp_path: Path):
-    """Features, attribution, the survival correction (one label stage for all shards) and the decisions
-    (decision shards sharing the user shards, each fed every room, viewer report and label in event time):
-    1, 2, 4 shards with one decision shard per user shard, and 4 shards with 1 and 3 decision shards."""
+    """Features, attribution, the survival correction, the online predictions (label shards by user id)
+    and the decisions (decision shards sharing the user shards, each fed every room, viewer report and label
+    in event time): 1, 2, 4 shards with one decision shard per user shard, 4 shards with 1 and 3 decision
+    shards; and 1 and 3 label shards instead of 4, which change only the predictions."""
     log = write_fake_event_log(tmp_path / "events.parquet", 40_000, span_s=4 * 3600, seed=6)
-    layouts = [(1, 0), (2, 0), (4, 0), (4, 1), (4, 3)]
-    for shards, deciders in layouts:
-        out = tmp_path / f"s{shards}d{deciders}"
+    layouts = [(1, 0, 4), (2, 0, 4), (4, 0, 4), (4, 1, 4), (4, 3, 4), (2, 0, 1), (4, 0, 3)]
+    for shards, deciders, labellers in layouts:
+        out = tmp_path / f"s{shards}d{deciders}l{labellers}"
         settings = FlowSettings(
-            events_path=log, out_dir=out, shards=shards, decision_shards=deciders, policy=SHARD_FREE
+            events_path=log,
+            out_dir=out,
+            shards=shards,
+            decision_shards=deciders,
+            label_shards=labellers,
+            policy=SHARD_FREE,
         )
         run_main(build_flow(settings))
     for name, key in OUTPUTS:
-        one = pq.read_table(tmp_path / "s1d0" / name).sort_by(key)
-        for shards, deciders in layouts[1:]:
-            other = pq.read_table(tmp_path / f"s{shards}d{deciders}" / name).sort_by(key)
-            assert one.num_rows > 1_000 and one.equals(other), (name, shards, deciders)
+        one = pq.read_table(tmp_path / "s1d0l4" / name).sort_by(key)
+        assert one.num_rows > 1_000, name
+        for shards, deciders, labellers in layouts[1:]:
+            other = pq.read_table(tmp_path / f"s{shards}d{deciders}l{labellers}" / name).sort_by(key)
+            if name == "predictions.parquet" and labellers != 4:  # each label shard's model is its own
+                assert not one.equals(other) and one["click_id"].equals(other["click_id"])
+            else:
+                assert one.equals(other), (name, shards, deciders, labellers)
 
 
 def test_the_decision_stage_does_not_change_features_or_labels(tmp_path: Path):

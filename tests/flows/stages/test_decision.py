@@ -4,8 +4,8 @@ with a room that is live at the request's time."""
 from flows.stages.decision import DecisionStage
 from flows.stages.protocol import (
     DECISION,
-    DECISION_SENDER_OF_LABELS,
     Packet,
+    decision_sender_of_labels,
     decision_sender_of_streamer,
     decision_sender_of_user,
     decision_senders,
@@ -31,7 +31,7 @@ def test_every_request_gets_one_decision_for_a_live_room():
     requests = [_request(1, T + 500), _request(2, T + 2_000)]
     out = stage.on_packets(
         [
-            Packet(0, DECISION_SENDER_OF_LABELS, T + 5_000, []),
+            Packet(0, decision_sender_of_labels(0), T + 5_000, []),
             Packet(0, decision_sender_of_streamer(0), T + 5_000, rooms),
             Packet(0, decision_sender_of_user(1, 0, 1), T + 5_000, requests),
         ]

@@ -9,7 +9,7 @@ from bytewax.dataflow import Dataflow
 from bytewax.testing import TestingSink, TestingSource, cluster_main
 
 from flows.stages.placement import ROUTE_SLOTS, shard_key, worker_of
-from flows.stages.protocol import LABEL_STAGE_KEY, decision_key, streamer_key, user_key
+from flows.stages.protocol import decision_key, label_key, streamer_key, user_key
 
 
 def _threads_of(keys: list[str], workers: int) -> dict[str, int]:
@@ -35,9 +35,10 @@ def test_bytewax_routes_keys_where_the_hash_says():
 def test_a_stages_shards_spread_over_the_workers():
     for workers in (1, 2, 4, 8):
         assert workers <= ROUTE_SLOTS and ROUTE_SLOTS % workers == 0
-        for key_of in (streamer_key, user_key, decision_key):
+        for key_of in (streamer_key, user_key, label_key, decision_key):
             assert [worker_of(key_of(i), workers) for i in range(16)] == [i % workers for i in range(16)]
-        assert worker_of(LABEL_STAGE_KEY, workers) == workers - 1
     assert shard_key("s", 3) == streamer_key(3) and streamer_key(3).startswith("s3")
-    # User shard j and decision shard j share a worker: requests do not cross processes.
+    # User shard j, label shard j and decision shard j share a worker: requests (and, with as many label
+    # shards as user shards, labels) do not cross processes.
     assert all(worker_of(user_key(j), 2) == worker_of(decision_key(j), 2) for j in range(8))
+    assert all(worker_of(user_key(j), 2) == worker_of(label_key(j), 2) for j in range(8))

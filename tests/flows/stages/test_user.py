@@ -2,7 +2,7 @@
 stage, a training row per click at the end of its window, and one request per impression or click."""
 
 from features.columns import FEATURES
-from flows.stages.protocol import DECISION_STAGE_KEY, LABEL_STAGE_KEY, TRAINING, Packet, user_key
+from flows.stages.protocol import DECISION_STAGE_KEY, TRAINING, Packet, label_key, user_key
 from flows.stages.streamer import StreamerStage
 from flows.stages.user import UserStage
 from giftlive.events import EventType
@@ -34,7 +34,7 @@ def test_a_gifted_click_gives_labels_a_training_row_and_requests():
     out += stage.on_eof()
     requests = [e for key, p in out if key == DECISION_STAGE_KEY for e in p.events]
     assert [r["id"] for r in requests] == ["impression1", "click1", "click2"]
-    labels = [e["label"] for key, p in out if key == LABEL_STAGE_KEY for e in p.events if "label" in e]
+    labels = [e["label"] for key, p in out if key == label_key(0) for e in p.events if "label" in e]
     finals = {label["label_id"]: label for label in labels if label["kind"] == "final"}
     assert finals["click1@final"]["amount"] == 52.0
     rows = {row["click_id"]: row for key, rows in out if key == TRAINING for row in rows}
