@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from bytewax.testing import run_main
@@ -28,6 +29,7 @@ from giftlive.errors import UserError
 from tests.decision_audit import audit_decisions
 
 REPO = Path(__file__).resolve().parents[2]
+DAY_MS = 86_400_000
 
 
 def _giftlive(*args: str) -> subprocess.CompletedProcess:
@@ -140,7 +142,11 @@ def test_the_flow_allocates_with_the_trained_models(table: Path, tmp_path: Path)
     models = tmp_path / "models"
     assert _giftlive("train", "--table", str(table), "--split", "3,1,1", "--out", str(models)).returncode == 0
     config = PolicyConfig(pair_model="offline")
-    events = table.parent.parent / "kuailive" / "events.parquet"  # converted by `giftlive run`
+    converted = pq.read_table(table.parent.parent / "kuailive" / "events.parquet")  # by `giftlive run`
+    events = tmp_path / "events.parquet"  # its first day and a half: enough requests, a quarter of the time
+    pq.write_table(
+        converted.filter(pc.less(converted["ts"], pc.min(converted["ts"]).as_py() + DAY_MS * 3 // 2)), events
+    )
     settings = FlowSettings(  # one shard: the audit checks the hard caps, which count a shard's allocations
         events_path=events, out_dir=tmp_path / "flow", policy=config, model_dir=models, shards=1
     )

@@ -21,8 +21,11 @@ from replay.synth.world import synthesize
 def test_survival_corrected_early_labels_are_unbiased(tmp_path: Path):
     synthesize(tmp_path / "world", WorldParams(users=2_000, streamers=30_000, days=7, seed=1), progress=False)
     events = convert(tmp_path / "world", tmp_path / "events.parquet").out_path
-    # Labels only: the decision stage changes no label (tests/flows/test_workers.py) and is the slow part.
-    settings = FlowSettings(events_path=Path(events), out_dir=tmp_path / "flow", decisions=False)
+    # Labels only: neither the decision stage nor the online model changes a label (tests/flows/
+    # test_workers.py), and they are the slow parts.
+    settings = FlowSettings(
+        events_path=Path(events), out_dir=tmp_path / "flow", decisions=False, online_model=False
+    )
     run_main(build_flow(settings))
 
     check = correction_check(pq.read_table(tmp_path / "flow" / "labels.parquet"), "60s")
