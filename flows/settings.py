@@ -89,7 +89,9 @@ class FlowSettings:
         if self.shards < 1 or self.window_ms <= 0 or self.lateness_ms < 0 or self.ttl_ms <= 0:
             raise UserError("shards must be >= 1, the window and TTL > 0 and the lateness >= 0")
         if self.label_shards < 1:
-            raise UserError(f"label shards must be >= 1 (GIFTLIVE_LABEL_SHARDS); got {self.label_shards}")
+            raise UserError(
+                f"label shards must be >= 1 (--label-shards / GIFTLIVE_LABEL_SHARDS); got {self.label_shards}"
+            )
         if not 0 <= self.decision_shards <= self.shards:
             raise UserError(
                 f"decision shards must be between 1 and the shards ({self.shards}), or 0 for one per worker; "

@@ -25,3 +25,11 @@ def test_decision_shards_default_to_one_per_worker_in_a_run_and_one_per_user_sha
 def test_more_decision_shards_than_user_shards_is_refused():
     with pytest.raises(UserError, match="decision shards must be between 1 and the shards"):
         FlowSettings(**LOG, shards=2, decision_shards=3)
+
+
+def test_label_shards_come_from_the_environment_and_must_be_positive():
+    env = {"GIFTLIVE_EVENTS": "e", "GIFTLIVE_OUT": "o"}
+    assert FlowSettings.from_env(env).label_shards == 4
+    assert FlowSettings.from_env(env | {"GIFTLIVE_LABEL_SHARDS": "2"}).label_shards == 2
+    with pytest.raises(UserError, match="label shards must be >= 1"):
+        FlowSettings(**LOG, label_shards=0)
