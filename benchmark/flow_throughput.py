@@ -446,7 +446,7 @@ def main() -> int:
     for batch in batches[:-1]:
         loop.feed(batch)
     snapshots = {}
-    for name in ("streamer", "user", "decision"):
+    for name in ("streamer", "user", "label", "decision"):
         stages = [s for k, s in loop.keyed.items() if k[0] == name[0]]
         snapshots[f"{len(stages)} {name} stage(s)"] = snapshot_cost(stages)
     snapshots["all stages"] = snapshot_cost(loop.stages())
