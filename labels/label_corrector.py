@@ -32,9 +32,9 @@ class LabelCorrector(CompactState):
             label["gift_prob"] = q
             label["expected_amount"] = q * survival.late_amount(segment, elapsed)
         elif kind == FINAL:
-            self.survival.learn_one(label["segment"], label.pop(FIRST_GIFT_MS), label["amount"])
+            self.learn(label["segment"], label.pop(FIRST_GIFT_MS), label["amount"])
         return label
 
     def learn(self, segment: str, first_gift_ms: int | None, amount: float) -> None:
-        """A final label corrected elsewhere (another label shard's): what the survival learns from it."""
+        """What the survival learns from a final label: its own, or another label shard's delay item."""
         self.survival.learn_one(segment, first_gift_ms, amount)

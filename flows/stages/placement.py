@@ -23,10 +23,10 @@ def worker_of(key: str, workers: int) -> int:
 
 
 @cache
-def shard_key(prefix: str, index: int, slot: int | None = None) -> str:
-    """The key of shard ``index`` of the stage named by ``prefix``: on worker ``slot`` (default: ``index``)
-    mod W for every W dividing ROUTE_SLOTS."""
-    want = (index if slot is None else slot) % ROUTE_SLOTS
+def shard_key(prefix: str, index: int) -> str:
+    """The key of shard ``index`` of the stage named by ``prefix``: on worker ``index`` mod W for every W
+    dividing ROUTE_SLOTS."""
+    want = index % ROUTE_SLOTS
     key, suffix = f"{prefix}{index}", 0
     while worker_of(key, ROUTE_SLOTS) != want:
         suffix += 1

@@ -197,9 +197,6 @@ class UserStage(Stage):
         """One packet per label shard: the clicks and labels of its users, and the delay of every other
         final label (each label shard's delay survival learns from all of them)."""
         shards = self.label_shards
-        if shards == 1:
-            items = [click for _user, click in clicks] + [label_item(label) for label in labels]
-            return [(label_key(0), Packet(0, self.index, watermark, items))]
         per_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         for user, click in clicks:
             per_shard[label_shard_of(user, shards)].append(click)
