@@ -20,6 +20,7 @@ from flows.cluster import Cluster
 from flows.dataflow import build_flow
 from flows.metrics import FlowMetrics
 from flows.parquet_io import clear_outputs, write_missing_outputs
+from flows.recovery_store import open_recovery_store
 from flows.settings import FlowSettings
 from giftlive.config import DEFAULT_PARTITIONS
 from giftlive.errors import UserError
@@ -55,7 +56,7 @@ def run_flow(
 
     total_workers = workers * (cluster.size if cluster is not None else 1)
     settings = settings.for_workers(total_workers)
-    recovery_config = _recovery_store(recovery, total_workers) if recovery is not None else None
+    recovery_config = open_recovery_store(recovery, total_workers, settings) if recovery is not None else None
     sets_up = cluster is None or cluster.sets_up  # one process creates the topics and the output files
     if sets_up and sinks is None and settings.bootstrap is not None and settings.events_path is None:
         from replay.kafka_topics import check_reachable, ensure_topics
@@ -90,15 +91,3 @@ def run_flow(
     if files is not None:
         write_missing_outputs(files)
     return elapsed
-
-
-def _recovery_store(directory: Path, workers: int):  # -> RecoveryConfig
-    """The store in ``directory``, initialised with one partition per worker when new."""
-    from bytewax.recovery import RecoveryConfig, init_db_dir
-
-    if directory.exists() and not directory.is_dir():
-        raise UserError(f"--recovery {directory} is a file; give a directory")
-    if not directory.exists() or not any(directory.iterdir()):
-        directory.mkdir(parents=True, exist_ok=True)
-        init_db_dir(directory, workers)
-    return RecoveryConfig(str(directory))
