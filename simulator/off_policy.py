@@ -36,14 +36,20 @@ def targets(names: tuple[str, ...] = TARGETS) -> list[Policy]:
 
 
 def off_policy(
-    setup: Setup, seed: int, policies: list[Policy] | None = None, progress: TextIO | None = sys.stderr
+    setup: Setup,
+    seed: int,
+    policies: list[Policy] | None = None,
+    progress: TextIO | None = sys.stderr,
+    logged: Run | None = None,
 ) -> dict[str, Any]:
     """{target: {"truth": closed-loop truth revenue, "realised": its realised revenue, "logged_truth": the
     truth value of the target's distribution on the logged requests (what the estimators estimate: the
     closed-loop truth without the target's own draws and the loads it would have caused), "estimates":
-    {ips, clipped_ips, snips, dr: {value, low, high}}, "ess_share", "support_deficit"}} for one seed."""
+    {ips, clipped_ips, snips, dr: {value, low, high}}, "ess_share", "support_deficit"}} for one seed.
+    ``logged``: the feed's run of this seed with these targets in shadow, when the caller has it."""
     policies = policies or targets()
-    logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
+    if logged is None:
+        logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
     return {policy.name: _compare(setup, logged, policy, seed, progress) for policy in policies}
 
 

@@ -146,7 +146,7 @@ def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_stil
     """The broker hangs (SIGSTOP: it keeps its data, as a restarted real broker would) under a tailing run
     with --recovery; the run ends with one line; once the broker is back, the same command resumes and the
     outputs, after dropping repeats by id, equal an uninterrupted run's."""
-    log_path = write_fake_event_log(tmp_path / "events.parquet", 150_000, span_s=12 * 3600)
+    log_path = write_fake_event_log(tmp_path / "events.parquet", 60_000, span_s=12 * 3600)
     with LocalBroker() as broker:
         topic = f"resume.{uuid.uuid4().hex[:8]}"
         replay_events(log_path, broker.bootstrap, topic=topic, progress=False)  # with end markers

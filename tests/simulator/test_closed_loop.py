@@ -190,7 +190,7 @@ def test_frozen_targets_in_shadow_have_exact_weights_and_estimates_beside_their_
         users, ts = np.full(streamers.size, d["user_id"]), np.full(streamers.size, d["ts"])
         mean_value = world.truth.expected_value_of_exposure(users, streamers, ts).mean()
         assert shadow[d["request_id"]][3] == pytest.approx(mean_value, rel=1e-9)
-    result = off_policy(setup, 3, progress=None)
+    result = off_policy(setup, 3, progress=None, logged=logged)
     for target in ("random-frozen", "thompson-frozen"):
         assert result[target]["truth"] > 0 and result[target]["logged_truth"] > 0
         assert {"ips", "clipped_ips", "snips", "dr"} <= set(result[target]["estimates"])
@@ -211,6 +211,8 @@ def test_the_command_writes_the_table_json_with_off_policy_estimates_and_the_rep
         "1",
         "--warmup-days",
         "2",
+        "--days",
+        "1",
     ]
     argv += ["--ope", "--processes", "1", "--json", str(out_json), "--report", str(report)]
     assert main(argv) == 0
