@@ -18,6 +18,14 @@ from flows.settings import FlowSettings
 from giftlive.errors import UserError
 
 SETTINGS_FILE = "giftlive-settings.json"
+# Where a setting comes from, when its name alone does not say (the decision shards follow the workers).
+SET_BY = {
+    "shards": "--shards",
+    "label_shards": "--label-shards",
+    "decision_shards": "one per worker, at most --shards: --workers x --processes",
+    "decisions": "--no-decisions",
+    "online_model": "--no-online-model",
+}
 
 
 def state_settings(settings: FlowSettings) -> dict[str, Any]:
@@ -63,6 +71,7 @@ def _check(recorded: Path, wanted: dict[str, Any]) -> None:
     before = _flat(written)
     differ = [
         f"{name} {_show(before.get(name))} -> {_show(value)}"
+        + (f" ({SET_BY[name]})" if name in SET_BY else "")
         for name, value in _flat(wanted).items()
         if before.get(name) != value
     ]

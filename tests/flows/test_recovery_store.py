@@ -38,7 +38,7 @@ def test_a_new_store_records_its_settings_and_reopens_with_them(tmp_path: Path):
     [
         ({"label_shards": 2}, "label_shards 4 -> 2"),
         ({"shards": 8}, "shards 4 -> 8"),
-        ({"decision_shards": 1}, "decision_shards 4 -> 1"),
+        ({"decision_shards": 1}, "decision_shards 4 -> 1 (one per worker"),
         ({"window_ms": 60_000}, "window_ms 3600000 -> 60000"),
         ({"policy": PolicyConfig(seed=8)}, "policy.seed 7 -> 8"),
     ],
