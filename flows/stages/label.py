@@ -81,15 +81,10 @@ class LabelStage(Stage):
         return f"label shard {self.index}"
 
     def advance(self, released: list[dict[str, Any]], dead: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-        correct = self.corrector.correct
         snapshots: list[dict[str, Any]] = []
         if self.online is None:
-            labels = []
-            for item in released:
-                if "delay" in item:  # another label shard's final label
-                    self.corrector.learn(*item["delay"])
-                else:
-                    labels.append(correct(item["label"]))
+            corrected = map(self._correct, released)
+            labels = [label for label in corrected if label is not None]
             predictions: list[dict[str, Any]] = []
         else:
             labels, predictions = self._with_online_model(released, snapshots)
@@ -116,8 +111,7 @@ class LabelStage(Stage):
     ) -> tuple[list[dict], list[dict]]:
         """(corrected labels, the online model's predictions for the clicks), in event-time order; model
         snapshots due before an item are appended to ``snapshots``."""
-        model, features = self.online, self.open_features
-        correct, learn = self.corrector.correct, self.corrector.learn
+        model, features, correct = self.online, self.open_features, self._correct
         labels, predictions = [], []
         every = self.snapshot_every
         for item in released:
@@ -129,10 +123,9 @@ class LabelStage(Stage):
                 if self.next_snapshot is None:
                     self.next_snapshot = ts // every * every + every
             if item["type"] == LABEL_ITEM_TYPE:
-                if "delay" in item:  # another label shard's final label
-                    learn(*item["delay"])
+                label = correct(item)
+                if label is None:
                     continue
-                label = correct(item["label"])
                 labels.append(label)
                 click = label["click_id"]
                 if click in features:
@@ -153,6 +146,15 @@ class LabelStage(Stage):
                 }
             )
         return labels, predictions
+
+    def _correct(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """A label item's label, corrected; None for another label shard's final label, whose delay the
+        survival learns (protocol.delay_item)."""
+        delay = item.get("delay")
+        if delay is not None:
+            self.corrector.learn(*delay)
+            return None
+        return self.corrector.correct(item["label"])
 
     def _snapshot_to(self, watermark: int, snapshots: list[dict[str, Any]]) -> None:
         """The snapshot due at the next multiple, when the input has passed it with no item at or after it.
