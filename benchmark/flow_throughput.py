@@ -61,7 +61,7 @@ from flows.runner import run_flow, tune_gc  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
 from flows.stages.decode import RawRecord  # noqa: E402
 from flows.stages.pipeline import OUTPUT_KINDS as KINDS  # noqa: E402
-from flows.stages.pipeline import StagePipeline  # noqa: E402
+from flows.stages.pipeline import OnOutput, StagePipeline  # noqa: E402
 from giftlive.events import END_OF_PARTITION  # noqa: E402
 from replay.topic_reader import read_topic  # noqa: E402
 
@@ -192,10 +192,12 @@ def in_memory_part(
 
 
 def run_plain(
-    batches: list[list[RawRecord]], settings: FlowSettings
+    batches: list[list[RawRecord]], settings: FlowSettings, on_output: OnOutput | None = None
 ) -> tuple[tuple[float, float], dict[str, int]]:
+    """((wall, CPU) seconds, output records by kind) of the plain loop over the flow's stages; each output
+    batch also goes to ``on_output(kind, records)`` when given."""
     clock = Clock()
-    loop = StagePipeline(settings.for_workers(1))  # the stages of the flow's one-worker run
+    loop = StagePipeline(settings.for_workers(1), on_output=on_output)  # the flow's one-worker stages
     for batch in batches:
         loop.feed(batch)
     loop.finish()

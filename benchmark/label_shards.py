@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +29,10 @@ import orjson  # noqa: E402
 
 from evaluation.model_comparison import ModelScores, compare, format_comparison  # noqa: E402
 from flows.settings import FlowSettings  # noqa: E402
-from flows.stages.pipeline import StagePipeline  # noqa: E402
 from flows.stages.protocol import DECISION, LABEL, PREDICTION  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmark"))
-from flow_throughput import batches_of, load_records, synthetic_log  # noqa: E402
+from flow_throughput import batches_of, load_records, run_plain, synthetic_log  # noqa: E402
 
 
 class Collected:
@@ -61,16 +59,6 @@ class Collected:
         return hashlib.sha256(b"".join(sorted(self.records[kind]))).hexdigest()[:12]
 
 
-def run(batches: list, settings: FlowSettings) -> tuple[float, Collected]:
-    collected = Collected()
-    start = time.perf_counter()
-    loop = StagePipeline(settings, on_output=collected)
-    for batch in batches:
-        loop.feed(batch)
-    loop.finish()
-    return time.perf_counter() - start, collected
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -91,7 +79,9 @@ def main() -> int:
         settings = FlowSettings(
             events_path=Path("in-memory"), out_dir=Path("unused"), shards=args.shards, label_shards=n
         )
-        runs[n] = run(batches, settings)
+        collected = Collected()
+        (seconds, _cpu), _counts = run_plain(batches, settings, collected)
+        runs[n] = seconds, collected
         seconds, got = runs[n]
         print(
             f"{n} label shard{'s' if n > 1 else ' '}: {seconds:6.1f} s ({(len(records) - 1) / seconds:,.0f} "
