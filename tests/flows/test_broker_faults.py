@@ -55,14 +55,6 @@ def _produce(bootstrap: str, topic: str, rows: list[dict], partitions: list[int]
     assert producer.flush(30) == 0
 
 
-def _has_records(bootstrap: str, topic: str) -> bool:
-    """The topic exists and holds a record (the flow creates its output topics as it starts)."""
-    try:
-        return read_topic(bootstrap, topic, settle_s=0.2) > 0
-    except UserError:
-        return False
-
-
 def _run(bootstrap: str, topic: str, log: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
@@ -133,11 +125,11 @@ def test_a_partition_that_receives_nothing_does_not_hold_the_outputs_back(tmp_pa
     assert decisions > 0 and running, (tmp_path / "run.log").read_text()[-2000:]
 
 
-def _count_if_created(bootstrap: str, topic: str) -> int:
-    """Records in ``topic``, 0 while the flow has not created it yet (its start takes seconds on a slow
-    machine)."""
+def _count_if_created(bootstrap: str, topic: str, settle_s: float = 0.5) -> int:
+    """Records in ``topic``, 0 while the flow has not created it yet (the flow creates its output topics as
+    it starts, which takes seconds on a slow machine)."""
     try:
-        return read_topic(bootstrap, topic, settle_s=0.5)
+        return read_topic(bootstrap, topic, settle_s=settle_s)
     except UserError:
         return 0
 
@@ -172,7 +164,7 @@ def test_after_a_broker_loss_a_rerun_with_recovery_loses_nothing_the_broker_stil
         try:  # mid-run: as soon as the first decisions are on their topic
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and flow.poll() is None:
-                if _has_records(broker.bootstrap, f"{topic}.decisions"):
+                if _count_if_created(broker.bootstrap, f"{topic}.decisions", settle_s=0.2):
                     break
                 time.sleep(0.2)
             os.kill(broker.pid, signal.SIGSTOP)
