@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from allocator.policy import PolicyConfig
 from flows.settings import FlowSettings
 from giftlive.errors import UserError
 
@@ -41,8 +42,12 @@ def state_settings(settings: FlowSettings) -> dict[str, Any]:
         "observe_ms": list(settings.observe_ms),
         "lateness_ms": settings.lateness_ms,
         "ttl_ms": settings.ttl_ms,
-        "policy": json.loads(json.dumps(dataclasses.asdict(settings.policy), default=str)),
+        "policy": _as_json(settings.policy),
     }
+
+
+def _as_json(policy: PolicyConfig) -> dict[str, Any]:
+    return json.loads(json.dumps(dataclasses.asdict(policy), default=str))
 
 
 def open_recovery_store(directory: Path, workers: int, settings: FlowSettings):  # -> RecoveryConfig
@@ -68,7 +73,9 @@ def _check(recorded: Path, wanted: dict[str, Any]) -> None:
         written = json.loads(recorded.read_text())
     except (OSError, ValueError) as exc:
         raise UserError(f"{recorded}: unreadable ({exc}); start from an empty recovery directory") from None
-    before = _flat(written)
+    # A policy field added since the store was written is at the behaviour it was written with when it is
+    # at its default, so a store from an older release still resumes.
+    before = _flat({"policy": _as_json(PolicyConfig())}) | _flat(written)
     differ = [
         f"{name} {_show(before.get(name))} -> {_show(value)}"
         + (f" ({SET_BY[name]})" if name in SET_BY else "")

@@ -53,6 +53,17 @@ def test_a_resume_with_other_settings_is_refused(tmp_path: Path, changes: dict, 
     assert {p.name: p.read_bytes() for p in store.iterdir()} == before  # nothing lost or rewritten
 
 
+def test_a_store_from_before_a_policy_field_existed_resumes_while_the_field_is_at_its_default(tmp_path: Path):
+    store = tmp_path / "recovery"
+    open_recovery_store(store, 1, _settings())
+    recorded = json.loads((store / SETTINGS_FILE).read_text())
+    del recorded["policy"]["price_every_ms"]  # as a release before that field wrote it
+    (store / SETTINGS_FILE).write_text(json.dumps(recorded))
+    open_recovery_store(store, 1, _settings())
+    with pytest.raises(UserError, match="policy.price_every_ms 60000 -> 30000"):
+        open_recovery_store(store, 1, _settings(policy=PolicyConfig(price_every_ms=30_000)))
+
+
 def test_an_unreadable_settings_file_is_one_line(tmp_path: Path):
     store = tmp_path / "recovery"
     open_recovery_store(store, 1, _settings())
