@@ -4,10 +4,11 @@ Reads the per-seed runs of a comparison (same seeds for every policy) and prints
 (default thompson-v2) against the baselines: revenue / feed, revenue / oracle and cumulative regret over the
 last 7 closed-loop days beside greedy-mean's (when the oracle ran), for `concave` (or --concave NAME) the
 differences in streamer-revenue Gini (realised, and of the truth-expected revenue) and top-1% share and the
-revenue cost against the policy under test, cold-start success beside the feed's, and with --hard-caps NAME
-(a run with `--capacity N` on a world where capacity binds) the revenue of the policy's prices against the
-same policy with hard caps, and both saturation losses. Intervals are
-t-intervals over seeds of the per-seed figure (paired: both policies ran with the same seed).
+revenue cost against the policy under test, the Gini each one's gifts would give had they gone to random
+gifted streamers (the floor that the gift amounts set), cold-start success beside the feed's, and with
+--hard-caps NAME (a run with `--capacity N` on a world where capacity binds) the revenue of the policy's
+prices against the same policy with hard caps, and both saturation losses. Intervals are t-intervals over
+seeds of the per-seed figure (paired: both policies ran with the same seed).
 
     giftlive simulate --world runs/w400 --policies feed,greedy-mean,thompson-v2,concave,oracle --json sim.json
     python benchmark/allocation_check.py sim.json
@@ -89,6 +90,10 @@ def main() -> int:
         if all("streamer_gini_expected" in runs[p][s] for p in (concave, name) for s in seeds):
             print(f"{concave} - {name}: Gini, expected revenue   {difference('streamer_gini_expected')}")
         print(f"{concave} - {name}: top-1% share             {difference('top1_share')}")
+        for policy in (name, concave):  # how low a Gini these gifts allow, wherever they had gone
+            if all("streamer_gini_spread" in runs[policy][s] for s in seeds):
+                figures = [runs[policy][s]["streamer_gini_spread"] for s in seeds]
+                print(f"{policy:<12} Gini, gifts spread at random {interval(figures)}")
         cost = [truth[concave][s] / truth[name][s] - 1 for s in seeds]
         print(f"{concave} / {name} - 1: revenue               {interval(cost)}")
     capped = args.hard_caps

@@ -5,8 +5,10 @@ revenue (sum over shown rooms of P(click | shown) x E[amount | click] at the roo
 the Gini, top-1% share and Lorenz curve of streamer revenue over the streamers who received any (as
 KuaiLive's published 0.930 is), the Gini of the truth-expected revenue over every streamer with a room live
 in the window (the allocation's concentration without the gifts' sampling noise, which on a 400-user world
-moves the realised Gini more than a policy does), the Gini of exposures over the same streamers (the same
-set for every policy), the cold-start exposure share
+moves the realised Gini more than a policy does), the Gini the run's gifts would give had each gone to a
+random one of the streamers who received any (evaluation/concentration.py ``spread_gini``: the part of the
+realised Gini that the gift amounts set, whoever receives them), the Gini of exposures over the same
+streamers (the same set for every policy), the cold-start exposure share
 (exposures of streamers with fewer than 10 clicks so far) and success (share of the cold-start streamers
 shown who then got a gift), capacity violations (exposures while the room's viewers were at the streamer's
 capacity), the revenue lost to saturation, requests and clicks.
@@ -20,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from evaluation.concentration import gini, top_share
+from evaluation.concentration import gini, spread_gini, top_share
 from giftlive.events import EventType
 from replay.synth.params import DAY_MS
 from simulator.closed_loop import Run, Setup
@@ -70,6 +72,7 @@ class RunMetrics:
     daily_truth: list[float]
     streamer_gini: float
     streamer_gini_expected: float
+    streamer_gini_spread: float
     top1_share: float
     exposure_gini: float
     cold_exposure_share: float
@@ -113,6 +116,9 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         daily_truth=daily.tolist(),
         streamer_gini=gini(revenue_by[revenue_by > 0]),
         streamer_gini_expected=gini(expected_by),
+        streamer_gini_spread=spread_gini(
+            np.array([g["streamer_id"] for g in gifts]), np.array([g["amount"] for g in gifts]), run.seed
+        ),
         top1_share=top_share(revenue_by[revenue_by > 0], 0.01),
         exposure_gini=gini(exposures_by),
         cold_exposure_share=float(cold.mean()) if cold.size else 0.0,
@@ -189,6 +195,7 @@ def summarise(runs: list[RunMetrics], days: float) -> dict[str, dict]:
             "regret_per_day": None,
             "streamer_gini": mean("streamer_gini"),
             "streamer_gini_expected": mean("streamer_gini_expected"),
+            "streamer_gini_spread": mean("streamer_gini_spread"),
             "top1_share": mean("top1_share"),
             "exposure_gini": mean("exposure_gini"),
             "cold_exposure_share": mean("cold_exposure_share"),

@@ -233,3 +233,12 @@ def test_the_value_policy_beats_random_with_exact_propensities(setup, runs):
     assert value["random"] < value["thompson-v2"] < value["oracle"]
     rates = [d["propensity"] for d in runs["thompson-v2"].decisions if d["live_id"] is not None]
     assert min(rates) > 0 and max(rates) <= 1
+
+
+
+def test_the_oracle_piles_gifts_beyond_what_their_amounts_alone_would_give(setup, runs):
+    """The spread Gini (the run's own gifts at random gifted streamers) is the part of the Gini the amounts
+    set; the oracle, which sends every request to the best rooms, concentrates revenue beyond it."""
+    oracle, feed = measure(setup, runs["oracle"]), measure(setup, runs["feed"])
+    assert 0.0 < feed.streamer_gini_spread < 1.0
+    assert oracle.streamer_gini > oracle.streamer_gini_spread + 0.05

@@ -47,6 +47,7 @@ def _run(policy: str, seed: int, level: float) -> RunMetrics:
         daily_truth=daily,
         streamer_gini=0.5 + level / 10_000,
         streamer_gini_expected=0.9,
+        streamer_gini_spread=0.45,
         top1_share=0.1,
         exposure_gini=0.4,
         cold_exposure_share=0.05,
