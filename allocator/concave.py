@@ -7,7 +7,9 @@ counts who a streamer receives rather than the luck of a few large gifts. g(V) =
 a request is valued by its marginal gain g'(V_s) x value = value / (1 + V_s / kappa), so a streamer who
 already earns much gets the next big spender only when the spender's value there is much higher than
 elsewhere. kappa is ``concave_kappa`` times the mean V of the streamers with a V (scale-free); 0 means
-linear returns. The multipliers are set once per round, in event time.
+linear returns. The multipliers are set once per round, in event time. With ``concave_spenders`` the
+returns bind only on the big spenders (allocator/value_policy.py): among the streamers who receive gifts,
+who gives sets most of the revenue's concentration, and sending everyone else elsewhere costs revenue.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from allocator.policy import UNCAPPED, PolicyConfig
 NO_CAPS = {"capacity": UNCAPPED, "pair_cap": UNCAPPED}
 CONCAVE_KAPPA = 100.0  # chosen on one world and two seeds (docs/allocation.md); checked on others
 CONCAVE_EXPLORE_SHARE = 0.01  # measured on two worlds with 2 seeds, then checked with 5 (docs/allocation.md)
+CONCAVE_SPENDERS = 3.0  # returns bind on users worth 3x the population per click (docs/allocation.md)
 CONCAVE_EXPECTED_KAPPA = 300.0  # the "expected" basis has many more streamers with a V: a larger share
 
 
@@ -42,12 +43,25 @@ NAMED_POLICIES: dict[str, NamedPolicy] = {
         ),
         NamedPolicy(
             "concave",
-            "thompson-v2 with concave returns (a streamer with recent revenue V counts 1 / (1 + V / k)), "
-            "capacity priced from the rooms' viewers, and a floor that explores 1 % of the cold-start "
-            "streamers at a time (at least 3), so each one explored is seen enough to be judged",
+            "thompson-v2 with concave returns for the big spenders (to a user worth 3x the population "
+            "per click, a streamer with recent revenue V counts 1 / (1 + V / k)), capacity priced from the "
+            "rooms' viewers, and a floor that explores 1 % of the cold-start streamers at a time (at least "
+            "3), so each one explored is seen enough to be judged",
             replace(
                 PRICED,
                 family="concave",
+                concave_kappa=CONCAVE_KAPPA,
+                concave_spenders=CONCAVE_SPENDERS,
+                explore_share=CONCAVE_EXPLORE_SHARE,
+            ),
+        ),
+        NamedPolicy(
+            "concave-all",
+            "concave with the returns binding on every user's requests, not only the big spenders': more "
+            "cold-start success, at about 3 % of the revenue (docs/allocation.md)",
+            replace(
+                PRICED,
+                family="concave-all",
                 concave_kappa=CONCAVE_KAPPA,
                 explore_share=CONCAVE_EXPLORE_SHARE,
             ),

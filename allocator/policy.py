@@ -70,6 +70,8 @@ class PolicyConfig:
     concave_kappa: float = 0.0  # "value": returns g(V) = kappa log(1 + V / kappa), kappa in units of the
     # mean recent revenue of streamers with revenue; 0: linear returns (allocator/concave.py)
     concave_basis: str = "revenue"  # V_s: the gifts its viewers gave, or what they were "expected" to give
+    concave_spenders: float = 0.0  # the returns bind only on users whose gift value per click is at least
+    # this multiple of the population's (the big spenders); 0: on every user
     capacity_viewers: int = 0  # "value": price streamers past this many viewers (capacity_prices.py); 0: off
     price_rule: str = "dilution"  # how a report prices a streamer: see PRICE_RULES (capacity_prices.py)
     price_step: float = 0.5  # the "subgradient" rule's step per report
@@ -84,8 +86,8 @@ class PolicyConfig:
             raise ValueError(f"the seed must be >= 0, got {self.seed}")
         if self.scoring not in SCORINGS:
             raise ValueError(f"scoring {self.scoring!r}: choose one of {', '.join(SCORINGS)}")
-        if self.concave_kappa < 0 or self.draw_spread <= 0:
-            raise ValueError("concave_kappa must be >= 0 and draw_spread > 0")
+        if self.concave_kappa < 0 or self.draw_spread <= 0 or self.concave_spenders < 0:
+            raise ValueError("concave_kappa and concave_spenders must be >= 0 and draw_spread > 0")
         if self.concave_basis not in RETURN_BASES:
             raise ValueError(f"concave basis {self.concave_basis!r}: choose one of {', '.join(RETURN_BASES)}")
         if self.price_rule not in PRICE_RULES:

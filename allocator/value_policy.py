@@ -9,7 +9,8 @@ exposure. For a request, row r values live room j as
     value[r, j] = P(click | shown, u, s_j) x V_u x theta[r, s_j] x lift(u, s_j) x g'(V_s_j) x exp(-price_j)
 
 (the click rate and lift are the user's, or the pair's for the user's recent streamers; g' is the marginal
-return of the streamer's recent revenue, 1 with linear returns: allocator/concave.py; a capacity price
+return of the streamer's recent revenue, 1 with linear returns or, with ``concave_spenders``, for a user worth
+less than that multiple of the population per click: allocator/concave.py; a capacity price
 multiplies it too: allocator/capacity_prices.py); capped streamers are blocked. The first ``explore_rows``
 rows serve a uniformly random eligible cold-start room when there is one; the other rows serve their best
 room. The request is served by the row its id hashes to, so the probability
@@ -69,8 +70,10 @@ class ValuePolicy(CompactState):
         "cold",
         "in_floor",
         "reach",
+        "open",
         "subset_below",
         "leaders",
+        "flat_leaders",
         "column_at",
         "cold_mask",
         "cold_count",
@@ -92,10 +95,12 @@ class ValuePolicy(CompactState):
         self.in_floor = np.zeros(64, dtype=bool)  # cold-start and in the explored subset
         self.gain = np.zeros(64)  # marginal return g'(V_s) this round (allocator/concave.py)
         self.reach = np.zeros(64)  # ``gain``, 0 for a cold-start streamer waiting its turn (not in the floor)
+        self.open = np.zeros(64)  # ``reach`` without the returns: 1, 0 for a cold-start streamer waiting
         self.subset_below = 1.0  # this round's explored subset: hash fractions up to this
         self.columns = 0  # columns in use
         self.column: dict[int, int] = {}  # streamer -> its column
         self.leaders = RowLeaders()
+        self.flat_leaders = RowLeaders()  # on base values without the returns (``concave_spenders``)
         self.column_at = np.zeros(64, dtype=np.int64)  # per live room (``rooms.arrays()`` order): column
         self.cold_mask = np.zeros(64, dtype=bool)  # per live room: in the floor? (kept with ``column_at``)
         self.cold_count = 0  # how many live rooms are in the floor (kept with ``cold_mask``)
@@ -143,16 +148,16 @@ class ValuePolicy(CompactState):
         exactly what scoring every live room gives (``choose_over_every_room``) while every row keeps a
         leader that is neither blocked nor in the history; otherwise it scores every live room."""
         self.advance_to(request["ts"], rooms)
-        base_weight, own = self._weights(request, rooms)
+        base_weight, own, binds = self._weights(request, rooms)
         n = len(rooms)
         columns = self.column_at[:n]
         floor = ColdFloor(self.cold_mask[:n], self.cold_count, blocked)
-        led = self._best_by_leaders(rooms, base_weight, own, blocked) if n else None
+        led = self._best_by_leaders(rooms, base_weight, own, blocked, binds) if n else None
         if led is None:
-            best, value = self._best_of(rooms, blocked, columns, base_weight, own)
+            best, value = self._best_of(rooms, blocked, columns, base_weight, own, binds)
         else:
             best, value = led
-        return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
+        return self._explore(request, rooms, columns, floor, best, value, base_weight, own, binds)
 
     def choose_over_every_room(
         self, request: dict[str, Any], rooms: LiveRooms, blocked: np.ndarray | None
@@ -160,19 +165,19 @@ class ValuePolicy(CompactState):
         """``choose`` by scoring every live room, with the cold-start mask read from this round's draws
         rather than kept as rooms start and end (the definition; ``choose`` is a shortcut to it)."""
         self.advance_to(request["ts"], rooms)
-        base_weight, own = self._weights(request, rooms)
+        base_weight, own, binds = self._weights(request, rooms)
         _live_ids, streamers = rooms.arrays()
         columns = self._columns(streamers)
         cold = self.in_floor[columns]
         floor = ColdFloor(cold, int(np.count_nonzero(cold)), blocked)
-        best, value = self._best_of(rooms, blocked, columns, base_weight, own)
-        return self._explore(request, rooms, columns, floor, best, value, base_weight, own)
+        best, value = self._best_of(rooms, blocked, columns, base_weight, own, binds)
+        return self._explore(request, rooms, columns, floor, best, value, base_weight, own, binds)
 
     def mean_values(self, request: dict[str, Any], rooms: LiveRooms, live_ids: list[int]) -> np.ndarray:
         """The value of showing each of ``live_ids`` to the request's user at the streamers' posterior means
         (no draws, returns or prices: the expected gift amount of the exposure); 0 for a room not live."""
         self.advance_to(request["ts"], rooms)
-        base_weight, own = self._weights(request, rooms)
+        base_weight, own, _binds = self._weights(request, rooms)
         position = rooms.position
         values = np.zeros(len(live_ids))
         for i, live_id in enumerate(live_ids):
@@ -181,12 +186,18 @@ class ValuePolicy(CompactState):
                 values[i] = own.get(live_id, base_weight) * self.mean[self.column_at[at]]
         return values
 
-    def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float]]:
-        """(the user's weight on a room outside their history, {history room: the user's weight on it}):
-        P(click | shown) x E[gift value | click] before the streamer's multiplier, return and price."""
+    def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float], bool]:
+        """(the user's weight on a room outside their history, {history room: the user's weight on it},
+        do the concave returns bind on this user?): P(click | shown) x E[gift value | click] before the
+        streamer's multiplier, return and price. With ``concave_spenders`` the returns bind only on users
+        whose gift value per click is that multiple of the population's: the few big spenders who set
+        how unequal streamers' revenue is, while everyone else goes where they are worth most."""
         profile = request.get("profile")
         user_counts, pairs = profile if profile is not None else (NO_COUNTS, {})
-        user = user_terms(user_counts, self.rates.population(), self.shrink)
+        population = self.rates.population()
+        user = user_terms(user_counts, population, self.shrink)
+        spenders = self.config.concave_spenders
+        binds = self.kappa <= 0 or spenders <= 0 or user.value >= spenders * population.value_per_click
         own: dict[int, float] = {}
         by_streamer = rooms.by_streamer
         for streamer in pairs.keys() & by_streamer.keys():  # most of the user's streamers are not live
@@ -194,10 +205,15 @@ class ValuePolicy(CompactState):
             click, lift = pair_terms(pairs[streamer], user, mean, self.shrink)
             for live_id in by_streamer[streamer]:
                 own[live_id] = click * user.value * lift
-        return user.click_rate * user.value, own
+        return user.click_rate * user.value, own, binds
 
     def _best_by_leaders(
-        self, rooms: LiveRooms, base_weight: float, own: dict[int, float], blocked: np.ndarray | None
+        self,
+        rooms: LiveRooms,
+        base_weight: float,
+        own: dict[int, float],
+        blocked: np.ndarray | None,
+        binds: bool = True,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(each row's best room, its value) from the rows' leaders and the user's history rooms: what
         ``_best_of`` gives over every live room. None when some row has no leader left outside the history
@@ -205,8 +221,7 @@ class ValuePolicy(CompactState):
         which only a positive weight keeps)."""
         if base_weight <= 0:
             return None
-        self._ensure_leaders(rooms)
-        leaders, position = self.leaders, rooms.position
+        leaders, position = self._ensure_leaders(rooms, binds), rooms.position
         own_at = [position[r] for r in own]
         held = set(blocked.tolist()) if blocked is not None else None
         excluded = None
@@ -221,7 +236,7 @@ class ValuePolicy(CompactState):
             return best, value
         ordered = sorted(zip(own_at, own.values(), strict=True))  # ascending: the lowest position wins ties
         at = np.array([p for p, _w in ordered], dtype=np.int64)
-        values = self._base(self.column_at[at], rooms.arrays()[1][at], True) * [w for _p, w in ordered]
+        values = self._base(self.column_at[at], rooms.arrays()[1][at], True, binds) * [w for _p, w in ordered]
         if held:
             values[:, [p in held for p, _w in ordered]] = BLOCKED
         own_best, own_value = at[values.argmax(axis=1)], values.max(axis=1)
@@ -235,14 +250,15 @@ class ValuePolicy(CompactState):
         columns: np.ndarray,
         base_weight: float,
         own: dict[int, float],
+        binds: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(each row's best room or -1, its value) over every live room, ``columns`` holding each one's
         column in this round's draws (the lowest position wins ties)."""
         _live_ids, streamers = rooms.arrays()
-        values = self._base(columns, streamers)
+        values = self._base(columns, streamers, False, binds)
         if own:
             at = [rooms.position[live_id] for live_id in own]
-            values[:, at] = self._base(columns[at], streamers[at], True)
+            values[:, at] = self._base(columns[at], streamers[at], True, binds)
             weight = np.full(streamers.size, base_weight)
             weight[at] = list(own.values())
             values *= weight
@@ -265,6 +281,7 @@ class ValuePolicy(CompactState):
         value: np.ndarray,
         base_weight: float,
         own: dict[int, float],
+        binds: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, ColdFloor, int, int]:
         """``choose``'s answer from the rows' best rooms: the request's row, and its pick among the
         cold-start rooms (``floor``) when that row explores (its value then the pick's)."""
@@ -275,7 +292,8 @@ class ValuePolicy(CompactState):
             live_ids, streamers = rooms.arrays()
             pick = floor.pick(_floor_hash(config.seed, request["id"]))
             w = own.get(int(live_ids[pick]), base_weight)
-            value[row] = w * float(self._base(columns[pick : pick + 1], streamers[pick : pick + 1])[0, 0])
+            base = self._base(columns[pick : pick + 1], streamers[pick : pick + 1], False, binds)
+            value[row] = w * float(base[0, 0])
         return best, value, floor, row, pick
 
     def probability(self, best: np.ndarray, floor: ColdFloor, room: int) -> float:
@@ -321,7 +339,7 @@ class ValuePolicy(CompactState):
         self.column_at[: streamers.size] = self._columns(streamers)
         self.cold_mask[: streamers.size] = self.in_floor[self.column_at[: streamers.size]]
         self.cold_count = int(np.count_nonzero(self.cold_mask[: streamers.size]))
-        self.leaders.stale = True
+        self.leaders.stale = self.flat_leaders.stale = True
 
     def start_room(self, live_id: int, streamer_id: int, now_ms: int, rooms: LiveRooms) -> None:
         """A room started (``rooms`` has it): its streamer is drawn now if it has no draws this round
@@ -333,8 +351,11 @@ class ValuePolicy(CompactState):
         column = self.column_at[at] = self.column[streamer_id]
         self.cold_mask[at] = self.in_floor[column]
         self.cold_count += int(self.in_floor[column])
-        if self.leaders.key == (self.round, self.prices.version):
-            self.leaders.start(at, self._base(np.array([column]), np.array([streamer_id]))[:, 0])
+        key = (self.round, self.prices.version)
+        for leaders, binds in ((self.leaders, True), (self.flat_leaders, False)):
+            if leaders.key == key and not leaders.stale:
+                base = self._base(np.array([column]), np.array([streamer_id]), False, binds)
+                leaders.start(at, base[:, 0])
 
     def end_room(self, live_id: int, rooms: LiveRooms) -> None:
         """A room is about to end (``rooms`` still has it): mirror its removal from ``rooms.arrays()``."""
@@ -346,23 +367,31 @@ class ValuePolicy(CompactState):
         self.cold_count -= int(self.cold_mask[at])
         self.cold_mask[at] = self.cold_mask[last]
         self.leaders.end(at, last)
+        self.flat_leaders.end(at, last)
 
-    def _ensure_leaders(self, rooms: LiveRooms) -> None:
-        key = (self.round, self.prices.version)
-        if self.leaders.stale or self.leaders.key != key:
+    def _ensure_leaders(self, rooms: LiveRooms, binds: bool = True) -> RowLeaders:
+        """The rows' leaders on base values with the returns (``binds``) or without, up to date."""
+        leaders, key = self.leaders if binds else self.flat_leaders, (self.round, self.prices.version)
+        if leaders.stale or leaders.key != key:
             n = len(rooms)
-            self.leaders.rebuild(self._base(self.column_at[:n], rooms.arrays()[1]), key)
+            leaders.rebuild(self._base(self.column_at[:n], rooms.arrays()[1], False, binds), key)
+        return leaders
 
     def _columns(self, streamers: np.ndarray) -> np.ndarray:
         """Each streamer's column in this round's draws."""
         return np.array([self.column[s] for s in streamers.tolist()], dtype=np.int64)
 
-    def _base(self, columns: np.ndarray, streamers: np.ndarray, history: bool = False) -> np.ndarray:
+    def _base(
+        self, columns: np.ndarray, streamers: np.ndarray, history: bool = False, binds: bool = True
+    ) -> np.ndarray:
         """(rows x streamers, given with their columns): draw (a cold-start streamer's mean) x marginal
-        return x capacity price; 0 for a cold-start streamer waiting its turn, unless ``history`` (the
-        rooms of the user's own history, which the user's evidence values)."""
-        gain = self.gain if history else self.reach
-        return self.theta[:, columns] * (gain[columns] * self.prices.multipliers(streamers))
+        return (when the returns ``binds``) x capacity price; 0 for a cold-start streamer waiting its turn,
+        unless ``history`` (the rooms of the user's own history, which the user's evidence values)."""
+        prices = self.prices.multipliers(streamers)
+        if history and not binds:
+            return self.theta[:, columns] * prices
+        scale = self.gain if history else self.reach if binds else self.open
+        return self.theta[:, columns] * (scale[columns] * prices)
 
     def _grow_column_at(self, size: int) -> None:
         if size > self.column_at.size:
@@ -400,6 +429,7 @@ class ValuePolicy(CompactState):
             explored = cold
         self.in_floor[start:end] = explored
         self.reach[start:end] = np.where(cold & ~explored, 0.0, self.gain[start:end])
+        self.open[start:end] = np.where(cold & ~explored, 0.0, 1.0)
         self.column.update(zip(streamers.tolist(), range(start, end), strict=True))
 
     def _draw_one(self, streamer_id: int, now_ms: int) -> None:
@@ -423,6 +453,7 @@ class ValuePolicy(CompactState):
         waiting = cold and config.explore_share < 1 and self._fraction(streamer_id) > self.subset_below
         self.in_floor[column] = cold and not waiting
         self.reach[column] = 0.0 if waiting else self.gain[column]
+        self.open[column] = 0.0 if waiting else 1.0
         self.column[streamer_id] = column
 
     def _fraction(self, streamers: Any) -> Any:
@@ -457,6 +488,7 @@ class ValuePolicy(CompactState):
             self.cold = np.resize(self.cold, size)
             self.in_floor = np.resize(self.in_floor, size)
             self.reach = np.resize(self.reach, size)
+            self.open = np.resize(self.open, size)
         self.columns = end
         return start, end
 

@@ -30,8 +30,8 @@ def top_share(values: np.ndarray, fraction: float) -> float:
 def spread_gini(holders: np.ndarray, amounts: np.ndarray, seed: int = 0, draws: int = 20) -> float:
     """The Gini of the holders' totals had each amount gone to a uniformly random one of the distinct
     ``holders`` instead of its own (mean over ``draws`` seeded assignments): the part of a revenue Gini that
-    the amounts' own spread sets, whoever receives them. With gift amounts as heavy-tailed as KuaiLive's and
-    a few gifts per streamer, this alone is most of the streamer-revenue Gini."""
+    the amounts' own spread sets, whoever receives them; what lies above it is how unevenly the gifts went
+    (how many to each holder, and which large ones)."""
     holders, amounts = np.asarray(holders), np.asarray(amounts, dtype=np.float64)
     count = np.unique(holders).size
     if count == 0:

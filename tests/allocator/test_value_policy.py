@@ -4,6 +4,7 @@ floor and not by prior tails, the user's own pairs and click rates, reruns that 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import orjson
@@ -156,11 +157,14 @@ def test_the_floor_explores_a_subset_that_changes_by_period_and_the_others_wait(
     )
 
 
-@pytest.mark.parametrize("explore_share", [1.0, 0.1])
-def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(explore_share: float):
+@pytest.mark.parametrize(("explore_share", "kappa", "spenders"), [(1.0, 0.0, 0.0), (0.1, 1.0, 3.0)])
+def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(
+    explore_share: float, kappa: float, spenders: float
+):
     """The shortcut (allocator/row_leaders.py) against the definition, with rooms starting and ending,
     history rooms, frequency caps and capacity prices moving, over several rounds; with a floor that
-    explores a subset, cold-start streamers waiting their turn among the history rooms too."""
+    explores a subset, cold-start streamers waiting their turn among the history rooms too; with returns
+    that bind on the big spenders only, for big and small spenders alike."""
     config = PolicyConfig(
         family="v",
         scoring="value",
@@ -168,12 +172,14 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(explore_sh
         pair_cap=1,
         capacity_viewers=3,
         explore_share=explore_share,
+        concave_kappa=kappa,
+        concave_spenders=spenders,
     )
     allocator = world(config, warm=60, cold=40)
     value = allocator.value
     rng = np.random.default_rng(4)
     live = {10_000 + s: s for s in range(100)}
-    next_live, checked, fallbacks = 20_000, 0, 0
+    next_live, checked, fallbacks, binding = 20_000, 0, 0, Counter()
     for i in range(3000):
         ts = T0 + i * 1_000
         if i % 3 == 0:  # a room ends, another starts
@@ -190,7 +196,9 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(explore_sh
             int(s): (int(rng.integers(0, 9)), int(rng.integers(1, 9)), int(rng.integers(0, 3)), 9.0)
             for s in rng.choice(100, int(rng.integers(0, 4)), replace=False)
         }
-        req = request(f"q{i}", user=int(rng.integers(0, 30)), profile=((40, 12, 1, 20.0), history), ts=ts)
+        spent = 2_000.0 if i % 3 == 1 else 20.0
+        req = request(f"q{i}", user=int(rng.integers(0, 30)), profile=((40, 12, 1, spent), history), ts=ts)
+        binding[value._weights(req, allocator.rooms)[2]] += 1
         blocked, _ = allocator._capped_positions(req["user_id"], ts)
         fast = value.choose(req, allocator.rooms, blocked)
         full = value.choose_over_every_room(req, allocator.rooms, blocked)
@@ -203,6 +211,26 @@ def test_scoring_the_rows_leaders_gives_what_scoring_every_room_gives(explore_sh
         checked += 1
         allocator.decide(req)  # the caps move too
     assert checked == 3000 and value.leaders.at.size < 60
+    assert binding[False] > 1000 if spenders else binding[False] == 0
+
+
+def test_returns_for_big_spenders_only_leave_everyone_else_to_linear_returns():
+    """With ``concave_spenders`` a big spender is served as with returns for every user, anyone else as
+    with linear returns; the same draws, so the same rooms, request by request."""
+    base = PolicyConfig(family="v", scoring="value", concave_kappa=1.0, **NO_CAPS)
+    spenders_only = world(replace(base, concave_spenders=3.0))
+    everyone, linear = world(base), world(replace(base, concave_kappa=0.0))
+    for allocator in (spenders_only, everyone, linear):  # recent revenue: streamer 19 earned the most
+        teach(allocator, 19, gifted=40, clicks=40)
+    moved = Counter()
+    for i in range(400):
+        big = i % 2 == 0
+        profile = ((40, 12, 1, 2_000.0 if big else 20.0), {})
+        allocators = (spenders_only, everyone, linear)
+        chosen = [a.decide(request(f"s{i}", profile=profile))["live_id"] for a in allocators]
+        assert chosen[0] == (chosen[1] if big else chosen[2])
+        moved[big] += chosen[1] != chosen[2]
+    assert moved[True] > 10 and moved[False] > 10  # the returns do move both kinds of user
 
 
 def test_a_room_whose_end_was_lost_leaves_the_value_policy_as_an_end_would():
