@@ -235,7 +235,6 @@ def test_the_value_policy_beats_random_with_exact_propensities(setup, runs):
     assert min(rates) > 0 and max(rates) <= 1
 
 
-
 def test_the_oracle_piles_gifts_beyond_what_their_amounts_alone_would_give(setup, runs):
     """The spread Gini (the run's own gifts at random gifted streamers) is the part of the Gini the amounts
     set; the oracle, which sends every request to the best rooms, concentrates revenue beyond it."""
