@@ -20,12 +20,19 @@ from tests.decision_audit import audit_decisions
 from tests.fake_events import write_fake_event_log
 
 CONFIG = PolicyConfig(capacity=5, pair_cap=2)
+ONLINE = dataclasses.replace(CONFIG, pair_model="online")
 
 
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("lift") / "events.parquet"
     return write_fake_event_log(path, 30_000, span_s=3 * 3600, seed=11)
+
+
+@pytest.fixture(scope="module")
+def online(log: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The online model's decisions in batches of 2,000 events, one shard."""
+    return _decisions(log, tmp_path_factory.mktemp("online"), ONLINE)
 
 
 def _decisions(
@@ -37,10 +44,11 @@ def _decisions(
     return pq.read_table(out / "decisions.parquet").sort_by("decision_id").to_pylist()
 
 
-def test_online_lift_decisions_are_valid_and_differ_from_the_boost(log: Path, tmp_path: Path):
-    online = dataclasses.replace(CONFIG, pair_model="online")
-    lifted = _decisions(log, tmp_path / "online", online)
-    audit = audit_decisions(lifted, log, online)
+def test_online_lift_decisions_are_valid_and_differ_from_the_boost(
+    log: Path, online: list[dict], tmp_path: Path
+):
+    lifted = online
+    audit = audit_decisions(lifted, log, ONLINE)
     assert audit.ok, audit.problems
     assert {d["policy"] for d in lifted} == {"thompson-capped-online"}
     assert all(d["decision_id"].endswith("@thompson-capped-online.v2") for d in lifted)
@@ -50,19 +58,15 @@ def test_online_lift_decisions_are_valid_and_differ_from_the_boost(log: Path, tm
     assert changed > len(lifted) // 100  # the model's lifts moved choices
 
 
-def test_online_lift_decisions_do_not_depend_on_batching(log: Path, tmp_path: Path):
+def test_online_lift_decisions_do_not_depend_on_batching(log: Path, online: list[dict], tmp_path: Path):
     """The label stage stamps its model snapshots by event time only (label_stage._snapshot_to)."""
-    online = dataclasses.replace(CONFIG, pair_model="online")
-    big = _decisions(log, tmp_path / "big", online, batch_size=50_000)
-    small = _decisions(log, tmp_path / "small", online, batch_size=97)
-    assert big == small
+    assert _decisions(log, tmp_path / "small", ONLINE, batch_size=97) == online
 
 
 def test_online_lift_decisions_are_the_same_with_two_workers(log: Path, tmp_path: Path):
     """The model snapshots cross from the label stage's worker to the decision stage's, pickled."""
-    online = dataclasses.replace(CONFIG, pair_model="online")
-    one = _decisions(log, tmp_path / "one", online, shards=4)
-    settings = FlowSettings(events_path=log, out_dir=tmp_path / "two", policy=online, shards=4)
+    one = _decisions(log, tmp_path / "one", ONLINE, shards=4)
+    settings = FlowSettings(events_path=log, out_dir=tmp_path / "two", policy=ONLINE, shards=4)
     cli_main(build_flow(settings), workers_per_process=2)
     two = pq.read_table(tmp_path / "two" / "decisions.parquet").sort_by("decision_id").to_pylist()
     assert one == two
@@ -70,17 +74,16 @@ def test_online_lift_decisions_are_the_same_with_two_workers(log: Path, tmp_path
 
 def test_model_policies_refuse_what_they_cannot_run(tmp_path: Path):
     log = tmp_path / "events.parquet"
-    online = dataclasses.replace(CONFIG, pair_model="online")
     with pytest.raises(UserError, match="needs the online model"):
-        FlowSettings(events_path=log, out_dir=tmp_path, policy=online, online_model=False)
+        FlowSettings(events_path=log, out_dir=tmp_path, policy=ONLINE, online_model=False)
     with pytest.raises(UserError, match="needs the decision stage"):
-        FlowSettings(events_path=log, out_dir=tmp_path, policy=online, decisions=False)
+        FlowSettings(events_path=log, out_dir=tmp_path, policy=ONLINE, decisions=False)
     offline = dataclasses.replace(CONFIG, pair_model="offline")
     with pytest.raises(UserError, match="needs trained models"):
         FlowSettings(events_path=log, out_dir=tmp_path, policy=offline)
     with pytest.raises(UserError, match="no trained models"):
         FlowSettings(events_path=log, out_dir=tmp_path, policy=offline, model_dir=tmp_path)
     with pytest.raises(UserError, match="offline only"):
-        FlowSettings(events_path=log, out_dir=tmp_path, policy=online, model_dir=tmp_path)
+        FlowSettings(events_path=log, out_dir=tmp_path, policy=ONLINE, model_dir=tmp_path)
     with pytest.raises(ValueError, match="max_lift"):
         PolicyConfig(pair_model="online", max_lift=0.5)
