@@ -82,10 +82,9 @@ def main() -> int:
         collected = Collected()
         (seconds, _cpu), _counts = run_plain(batches, settings, collected)
         runs[n] = seconds, collected
-        seconds, got = runs[n]
         print(
             f"{n} label shard{'s' if n > 1 else ' '}: {seconds:6.1f} s ({(len(records) - 1) / seconds:,.0f} "
-            f"events/s), labels {got.digest(LABEL)}, decisions {got.digest(DECISION)}",
+            f"events/s), labels {collected.digest(LABEL)}, decisions {collected.digest(DECISION)}",
             flush=True,
         )
     first = runs[counts[0]][1]

@@ -92,9 +92,10 @@ class RunMetrics:
 def measure(setup: Setup, run: Run) -> RunMetrics:
     streamers = _live_streamers(setup)
     gifts = [e for e in run.events if e["type"] is EventType.GIFT and e["ts"] >= setup.warmup_end]
+    gift_streamers = np.array([g["streamer_id"] for g in gifts], dtype=np.int64)
+    gift_amounts = np.array([g["amount"] for g in gifts], dtype=np.float64)
     revenue_by = np.zeros(streamers.size)
-    pos = np.searchsorted(streamers, [g["streamer_id"] for g in gifts])
-    np.add.at(revenue_by, pos, [g["amount"] for g in gifts])
+    np.add.at(revenue_by, np.searchsorted(streamers, gift_streamers), gift_amounts)
     exposed = np.asarray(run.exposure_streamer, dtype=np.int64)
     exposed_at = np.searchsorted(streamers, exposed)
     exposures_by = np.bincount(exposed_at, minlength=streamers.size)
@@ -116,9 +117,7 @@ def measure(setup: Setup, run: Run) -> RunMetrics:
         daily_truth=daily.tolist(),
         streamer_gini=gini(revenue_by[revenue_by > 0]),
         streamer_gini_expected=gini(expected_by),
-        streamer_gini_spread=spread_gini(
-            np.array([g["streamer_id"] for g in gifts]), np.array([g["amount"] for g in gifts]), run.seed
-        ),
+        streamer_gini_spread=spread_gini(gift_streamers, gift_amounts, run.seed),
         top1_share=top_share(revenue_by[revenue_by > 0], 0.01),
         exposure_gini=gini(exposures_by),
         cold_exposure_share=float(cold.mean()) if cold.size else 0.0,

@@ -220,13 +220,12 @@ def test_returns_for_big_spenders_only_leave_everyone_else_to_linear_returns():
     base = PolicyConfig(family="v", scoring="value", concave_kappa=1.0, **NO_CAPS)
     spenders_only = world(replace(base, concave_spenders=3.0))
     everyone, linear = world(base), world(replace(base, concave_kappa=0.0))
-    for allocator in (spenders_only, everyone, linear):  # recent revenue: streamer 19 earned the most
+    allocators, moved = (spenders_only, everyone, linear), Counter()
+    for allocator in allocators:  # recent revenue: streamer 19 earned the most
         teach(allocator, 19, gifted=40, clicks=40)
-    moved = Counter()
     for i in range(400):
         big = i % 2 == 0
         profile = ((40, 12, 1, 2_000.0 if big else 20.0), {})
-        allocators = (spenders_only, everyone, linear)
         chosen = [a.decide(request(f"s{i}", profile=profile))["live_id"] for a in allocators]
         assert chosen[0] == (chosen[1] if big else chosen[2])
         moved[big] += chosen[1] != chosen[2]
