@@ -66,6 +66,7 @@ class Allocator(CompactState):
         "last_choice",
         "last_means",
         "value",
+        "direct",
     )
 
     def __init__(
@@ -73,12 +74,18 @@ class Allocator(CompactState):
         config: PolicyConfig | None = None,
         value_model: ValueModel | None = None,
         scorer: Scorer | None = None,
+        direct_model: bool = False,
     ) -> None:
         config = self.config = config or PolicyConfig()
         if (config.scoring == "scorer") != (scorer is not None):
             raise ValueError("a scorer is given exactly when the policy's scoring is 'scorer'")
         self.scorer = scorer
         self.value = ValuePolicy(config) if config.scoring == "value" else None
+        # Off-policy evaluation's direct-method model for a policy that does not value by user (``direct``):
+        # the value policy's own model, learned beside it, so every target is judged with one model.
+        self.direct = None
+        if direct_model and self.value is None:
+            self.direct = ValuePolicy(PolicyConfig(family="direct-model", scoring="value", sample=False))
         # What the last decision chose from, for off-policy evaluation in shadow (probability_of):
         # ("rows", every row's room) | ("uniform", the eligible rooms) | ("greedy", the room).
         self.last_choice: tuple[str, Any] = ("greedy", NO_ROOM)
@@ -108,13 +115,18 @@ class Allocator(CompactState):
             self._sweep(boundary)
         if self.value is not None:
             self.value.advance_to(now, self.rooms)
+        elif self.direct is not None:
+            self.direct.advance_to(now, self.rooms)
 
     def start_room(self, event: dict[str, Any]) -> None:
         self.advance_to(event["ts"])
         live_id, streamer_id = event["live_id"], event["streamer_id"]
         if self.value is not None and live_id in self.rooms:
             return  # already live: a repeated start changes nothing
+        fresh = live_id not in self.rooms
         self.rooms.start(live_id, streamer_id, event["ts"])
+        if self.direct is not None and fresh:
+            self.direct.start_room(live_id, streamer_id, event["ts"], self.rooms)
         if self.value is not None:
             self.value.start_room(live_id, streamer_id, event["ts"], self.rooms)
             return
@@ -131,6 +143,8 @@ class Allocator(CompactState):
     def _end(self, live_id: int) -> None:
         if self.value is not None:
             self.value.end_room(live_id, self.rooms)
+        elif self.direct is not None:
+            self.direct.end_room(live_id, self.rooms)
         self.rooms.end(live_id)
         if self.round is not None:
             self.round.block_room(live_id)
@@ -139,6 +153,8 @@ class Allocator(CompactState):
         self.advance_to(label["ts"])
         if self.value is not None:
             self.value.learn_label(label)
+        elif self.direct is not None:
+            self.direct.learn_label(label)
         self.posteriors.learn_label(label)
         if label["streamer_id"] in self.draws.slot_of:
             self.draws.relabelled.add(label["streamer_id"])
@@ -252,12 +268,14 @@ class Allocator(CompactState):
         return float(probabilities[rooms == live_id].sum())
 
     def direct_values(self, request: dict[str, Any], live_ids: list[int]) -> np.ndarray:
-        """The value of showing each room to the last request's user under this allocator's own model at its
-        posterior mean: the value policy's P(click) x gift value for this user, otherwise the streamer's
-        posterior value per exposure (as the greedy policy ranks them); 0 for a room not live. For
-        off-policy evaluation: the direct-method model of this allocator as a target."""
-        if self.value is not None:
-            return self.value.mean_values(request, self.rooms, live_ids)
+        """The value of showing each room to the last request's user under the value policy's model at its
+        posterior mean, P(click) x gift value for this user: its own for a value policy, else the model
+        learned beside it (``direct_model``); without one, the streamer's posterior value per exposure (as
+        the greedy policy ranks them). 0 for a room not live. For off-policy evaluation: the direct-method
+        model of this allocator as a target."""
+        model = self.value if self.value is not None else self.direct
+        if model is not None:
+            return model.mean_values(request, self.rooms, live_ids)
         streamer_of = self.rooms.streamer_of
         live = [i for i, r in enumerate(live_ids) if r in streamer_of]
         values = np.zeros(len(live_ids))

@@ -178,12 +178,18 @@ class ValuePolicy(CompactState):
         (no draws, returns or prices: the expected gift amount of the exposure); 0 for a room not live."""
         self.advance_to(request["ts"], rooms)
         base_weight, own, _binds = self._weights(request, rooms)
-        position = rooms.position
-        values = np.zeros(len(live_ids))
-        for i, live_id in enumerate(live_ids):
-            at = position.get(live_id)
-            if at is not None:
-                values[i] = own.get(live_id, base_weight) * self.mean[self.column_at[at]]
+        query = np.asarray(live_ids, dtype=np.int64)
+        values = np.zeros(query.size)
+        ids = rooms.arrays()[0]
+        if not (ids.size and query.size):
+            return values
+        # Array lookups: a uniform target's distribution holds every live room (thousands per request).
+        at, live = _lookup(ids, query)
+        weight = np.full(query.size, base_weight)
+        if own:
+            mine, history = _lookup(np.fromiter(own, np.int64, len(own)), query)
+            weight[history] = np.fromiter(own.values(), float, len(own))[mine[history]]
+        values[live] = weight[live] * self.mean[self.column_at[at[live]]]
         return values
 
     def _weights(self, request: dict[str, Any], rooms: LiveRooms) -> tuple[float, dict[int, float], bool]:
@@ -491,6 +497,13 @@ class ValuePolicy(CompactState):
             self.open = np.resize(self.open, size)
         self.columns = end
         return start, end
+
+
+def _lookup(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into ``keys`` of each of ``query``, whether it is there) for distinct, unsorted ``keys``."""
+    order = np.argsort(keys)
+    at = order[np.minimum(np.searchsorted(keys, query, sorter=order), keys.size - 1)]
+    return at, keys[at] == query
 
 
 def _floor_hash(seed: int, request_id: str) -> int:

@@ -7,8 +7,10 @@ estimate over seeds beside the mean truth (relative bias), the share of seeds wh
 that seed's truth, and the mean effective sample size of the weights; the same against the truth value
 of the target's distribution on the logged requests themselves (what the estimators estimate: the closed
 loop adds the target's own draws and the loads it would cause, which no log of another policy shows).
-Two reward columns: the realised gift amounts (what a real system has) and the truth's expected reward of
-each logged exposure (the estimators' own error, without the heavy-tailed gift noise).
+Three reward columns: the realised gift amounts (what a real system has); the realised gift counts with
+each gift's amount its giver's mean over the warm-up ("modelled": evaluation/amount_model.py, what a real
+system has too); and the truth's expected reward of each logged exposure (the estimators' own error,
+without the heavy-tailed gift noise).
 
     python benchmark/ope_check.py --world runs/w400 --seeds 20 --days 7
 """
@@ -31,8 +33,9 @@ from simulator.comparison import load_setup  # noqa: E402
 from simulator.off_policy import TARGETS, off_policy, targets  # noqa: E402
 
 _SETUP = {}
-# The reward columns: realised gift amounts and the truth's expected reward of each logged exposure.
-REWARDS = (("realised", "estimates"), ("expected", "expected_reward"))
+# The reward columns: realised gift amounts, realised gift counts with modelled amounts, and the truth's
+# expected reward of each logged exposure.
+REWARDS = (("realised", "estimates"), ("modelled", "amount_model"), ("expected", "expected_reward"))
 
 
 def _init(world: Path, warmup: int, days: int, names: tuple[str, ...]) -> None:

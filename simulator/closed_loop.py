@@ -122,19 +122,20 @@ def simulate(
     # Thompson rows read the user's history, the value policy the user's profile (impression counts too);
     # the others value every live room alike for every user.
     scorings = {p.config.scoring for p in (policy, *shadows) if p.config is not None}
-    needs_history, needs_profile = "thompson" in scorings, "value" in scorings
+    # A shadow values by user too: its direct-method model is the value policy's (Allocator.direct_values).
+    needs_history, needs_profile = "thompson" in scorings, "value" in scorings or bool(shadows)
     pipeline = StagePipeline(settings, on_output=collect, impressions=needs_profile)
 
-    def stage_of(deciding: Policy) -> DecisionStage:
+    def stage_of(deciding: Policy, shadow: bool = False) -> DecisionStage:
         config = dataclasses.replace(deciding.config, seed=seed)
         scorer = _truth_scorer(world, pipeline) if deciding.truth_scorer else None
-        return DecisionStage(1, config, scorer=scorer)
+        return DecisionStage(1, config, scorer=scorer, direct_model=shadow)
 
     decider = None if policy.is_feed else stage_of(policy)
     # Capacity prices move on the rooms' viewers, reported at every multiple of the policy's period.
     priced = [p.config for p in (policy, *shadows) if p.config is not None and p.config.capacity_viewers]
     price_every = min(c.price_every_ms for c in priced) if priced else 0
-    shadow_stages = {shadow.name: stage_of(shadow) for shadow in shadows}
+    shadow_stages = {shadow.name: stage_of(shadow, shadow=True) for shadow in shadows}
     shadow_truth = _truth_scorer(world, pipeline) if shadows else None
     learners = [(d, p) for d, p in ((decider, policy), *((shadow_stages[s.name], s) for s in shadows)) if d]
     history_rooms = (policy.config or settings.policy).history_rooms

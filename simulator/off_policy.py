@@ -4,14 +4,16 @@ truth of the same frozen policies.
 Logged data: a closed-loop run of the feed (the world's logging policy) with its exact propensities; the
 reward of a request is the gift amount its session brought (delayed gifts included). Each target is the
 allocator frozen at the end of warm-up (simulator.policies.frozen), evaluated in shadow on every logged
-request: its exact probability of the room the feed showed, and for DR its value under the direct-method
-model, the target's own value of each room for the request (Allocator.direct_values: for a value policy its
-P(click) x gift value for this user at the posterior mean, else the streamer's posterior value per
-exposure; what it learned from the warm-up's labels).
+request: its exact probability of the room the feed showed, and for DR the value of each room for the
+request under one direct-method model for every target, the value policy's P(click) x gift value for this
+user at the posterior mean (Allocator.direct_values; learned beside a target that does not value by user),
+from the warm-up's labels.
 Estimates (evaluation/ope.py: IPS, clipped IPS, SNIPS, DR) are of the total revenue over the window, with
-95% studentized bootstrap intervals over allocation rounds (10 minutes of requests share draws); the truth
-is the frozen policy's truth-expected revenue in its own closed loop with the same seed, and beside it the
-truth value of its distribution on the logged requests themselves.
+95% studentized bootstrap intervals over allocation rounds (10 minutes of requests share draws): on the
+realised gift amounts, and on the realised gift counts with each gift's amount its giver's mean over the
+warm-up (``<estimator>+amount``: evaluation/amount_model.py). The truth is the frozen policy's
+truth-expected revenue in its own closed loop with the same seed, and beside it the truth value of its
+distribution on the logged requests themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import sys
 from typing import Any, TextIO
 
 import numpy as np
+import pyarrow.compute as pc
 
+from evaluation.amount_model import UserAmounts, modelled_rewards
 from evaluation.ope import estimate
 from giftlive.events import EventType
 from simulator.closed_loop import Run, Setup, simulate
@@ -50,13 +54,16 @@ def off_policy(
     policies = policies or targets()
     if logged is None:
         logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
-    return {policy.name: _compare(setup, logged, policy, seed, progress) for policy in policies}
+    amounts = _warmup_amounts(setup)
+    return {policy.name: _compare(setup, logged, policy, seed, progress, amounts) for policy in policies}
 
 
-def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: TextIO | None) -> dict[str, Any]:
+def _compare(
+    setup: Setup, logged: Run, policy: Policy, seed: int, progress: TextIO | None, amounts: UserAmounts
+) -> dict[str, Any]:
     decisions = logged.decisions
     shadow = logged.shadow[policy.name]
-    reward = _session_rewards(logged)
+    reward, gifts = _session_rewards(logged)
     ids = [d["request_id"] for d in decisions]
     n = len(ids)
     inputs = {
@@ -69,6 +76,11 @@ def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: Tex
     }
     realised = np.array([reward.get(i, 0.0) for i in ids]) * n  # per request x requests = total revenue
     result = estimate(reward=realised, **inputs).as_dict()
+    # The gift counts the logs show, each gift's amount its giver's mean from the warm-up
+    # (evaluation/amount_model.py): the amounts' rare large tail comes from the history, not from the week.
+    counts = np.array([gifts.get(i, 0) for i in ids])
+    users = np.array([d["user_id"] for d in decisions])
+    modelled = estimate(reward=modelled_rewards(counts, users, amounts) * n, **inputs).as_dict()["estimates"]
     # The same estimators on the truth's expected reward of each logged exposure: what is left is the
     # estimators' own error (action sampling, weights), without the gift amounts' heavy-tailed noise.
     expected = estimate(reward=np.concatenate(logged.value) * n, **inputs).as_dict()["estimates"]
@@ -78,18 +90,37 @@ def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: Tex
         "realised": truth.revenue,
         "logged_truth": float(sum(shadow[i][3] for i in ids)),
         **result,
+        "amount_model": modelled,
         "expected_reward": expected,
     }
 
 
-def _session_rewards(run: Run) -> dict[str, float]:
-    """Request id -> gift amount of the session it started."""
-    out: dict[str, float] = {}
+def _session_rewards(run: Run) -> tuple[dict[str, float], dict[str, int]]:
+    """(request id -> gift amount of the session it started, request id -> its number of gifts)."""
+    amount: dict[str, float] = {}
+    count: dict[str, int] = {}
     for event in run.events:
         if event["type"] is EventType.GIFT and event["id"].startswith("gq"):
             request = "nq" + event["id"][2:].split(".")[0]
-            out[request] = out.get(request, 0.0) + event["amount"]
-    return out
+            amount[request] = amount.get(request, 0.0) + event["amount"]
+            count[request] = count.get(request, 0) + 1
+    return amount, count
+
+
+def _warmup_amounts(setup: Setup) -> UserAmounts:
+    """Each giver's mean gift amount over the warm-up's organic log (before any logged request)."""
+    log = setup.log
+    gifts = log.filter(
+        pc.and_(pc.less(log["ts"], setup.warmup_end), pc.equal(log["type"], int(EventType.GIFT)))
+    )
+    return UserAmounts.fit(gifts["user_id"].to_numpy(), gifts["amount"].to_numpy())
+
+
+def estimators(result: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """One seed's estimates of one target by name: on the realised gifts, then with the amounts modelled
+    (``<estimator>+amount``)."""
+    modelled = {f"{name}+amount": e for name, e in result.get("amount_model", {}).items()}
+    return {**result["estimates"], **modelled}
 
 
 def summarise_off_policy(per_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -100,11 +131,12 @@ def summarise_off_policy(per_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
     for target in per_seed[seeds[0]]:
         rows = [per_seed[s][target] for s in seeds]
         truth = np.array([r["truth"] for r in rows])
+        by_seed = [estimators(r) for r in rows]
         estimates = {}
-        for name in rows[0]["estimates"]:
-            value = np.array([r["estimates"][name]["value"] for r in rows])
-            low = np.array([r["estimates"][name]["low"] for r in rows])
-            high = np.array([r["estimates"][name]["high"] for r in rows])
+        for name in by_seed[0]:
+            value = np.array([e[name]["value"] for e in by_seed])
+            low = np.array([e[name]["low"] for e in by_seed])
+            high = np.array([e[name]["high"] for e in by_seed])
             estimates[name] = {
                 "value": float(value.mean()),
                 "low": float(low.mean()),

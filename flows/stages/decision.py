@@ -40,9 +40,10 @@ class DecisionStage(Stage):
         value_model: ValueModel | None = None,
         scorer: Scorer | None = None,
         label_shards: int = 1,
+        direct_model: bool = False,
     ) -> None:
         super().__init__(senders)
-        self.allocator = Allocator(config, value_model, scorer)
+        self.allocator = Allocator(config, value_model, scorer, direct_model)
         self.label_shards = label_shards
         self.models: list[ValueModel | None] | None = None  # per label shard: its online model's snapshot
 

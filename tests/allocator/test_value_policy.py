@@ -268,6 +268,36 @@ def test_direct_values_are_the_policys_own_value_of_each_room_for_the_user():
         assert values.min() >= 0 and values.max() > 0
 
 
+def test_a_target_that_does_not_value_by_user_is_judged_with_the_value_policys_model():
+    """Off-policy evaluation's direct method is one model for every target: a uniform policy asked for it
+    (``direct_model``) values each room for the user as the value policy does, through room starts and ends;
+    without it, by the streamer's posterior value per exposure alone."""
+
+    def fed(allocator: Allocator) -> Allocator:
+        for s in range(20):
+            teach(allocator, s, gifted=2 + s, clicks=400)
+        for s in range(40):
+            allocator.start_room(room(10_000 + s, s))
+        allocator.start_room(room(10_007, 7))  # a repeated start changes nothing
+        allocator.end_room({"type": EventType.ROOM_END, "ts": T0, "id": "e3", "live_id": 10_003})
+        return allocator
+
+    uniform = PolicyConfig(family="u", scoring="uniform", **NO_CAPS)
+    value = fed(Allocator(PolicyConfig(family="v", scoring="value", sample=False, **NO_CAPS)))
+    modelled = fed(Allocator(uniform, direct_model=True))
+    plain = fed(Allocator(uniform))
+    live = [*value.rooms.arrays()[0].tolist(), 10_003]
+    loyal = ((300, 100, 12, 600.0), {5: (2, 30, 10, 500.0)})
+    for profile in (None, loyal):
+        req = request(f"q-{profile is None}", profile=profile)
+        for allocator in (value, modelled, plain):
+            allocator.decide(req)
+        expected = value.direct_values(req, live)
+        assert expected[-1] == 0.0  # ended
+        np.testing.assert_allclose(modelled.direct_values(req, live), expected)
+        assert not np.allclose(plain.direct_values(req, live), expected)
+
+
 def test_a_streamer_starting_mid_round_is_drawn_as_a_one_streamer_array_draw_would_be():
     """The Python-float path of a room start (ValuePolicy._draw_one) against the array draw it shortcuts,
     for warm streamers (a generator of their own) and cold ones (their mean, nudged), with concave returns."""

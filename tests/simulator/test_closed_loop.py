@@ -194,7 +194,17 @@ def test_frozen_targets_in_shadow_have_exact_weights_and_estimates_beside_their_
     for target in ("random-frozen", "thompson-frozen"):
         assert result[target]["truth"] > 0 and result[target]["logged_truth"] > 0
         assert {"ips", "clipped_ips", "snips", "dr"} <= set(result[target]["estimates"])
+        assert {"ips", "snips", "dr"} <= set(result[target]["amount_model"])
         assert {"ips", "snips"} <= set(result[target]["expected_reward"])
+    # One direct-method model for every target: the value policy's, learned beside the targets that do
+    # not value by user, gives each logged room the same value whichever target is judged.
+    values = {
+        name: np.array([logged.shadow[name][d["request_id"]][2] for d in logged.decisions])
+        for name in ("random-frozen", "thompson-frozen", "thompson-v2-frozen")
+    }
+    assert values["thompson-v2-frozen"].max() > 0
+    for name in ("random-frozen", "thompson-frozen"):
+        np.testing.assert_allclose(values[name], values["thompson-v2-frozen"], rtol=1e-9, err_msg=name)
 
 
 def test_the_command_writes_the_table_json_with_off_policy_estimates_and_the_report(world, tmp_path, capsys):
@@ -223,6 +233,7 @@ def test_the_command_writes_the_table_json_with_off_policy_estimates_and_the_rep
     for name in ("revenue", "revenue_truth", "revenue_ci", "streamer_gini", "cold_success", "requests"):
         assert name in figures["policies"]["feed"]
     assert {"random-frozen", "thompson-frozen"} <= set(figures["ope"])
+    assert {"snips", "snips+amount"} <= set(figures["ope"]["random-frozen"]["estimates"])
     assert report.read_text().count("<img") == 4
 
 
