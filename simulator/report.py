@@ -227,13 +227,16 @@ def _ope_section(ope: dict | None) -> str:
         _figure(lambda ax: _ope(ax, ope)),
         "For each policy, the black bar is the truth-expected revenue it earned in closed loop and the "
         "points are what each off-policy estimator predicted from the logging policy's data alone, with "
-        "their intervals. An estimator is useful when its interval covers the black bar and narrow enough "
-        "to tell the policies apart.",
+        "their intervals (hollow squares: the same estimator with each logged gift's amount its giver's mean "
+        "from before the window). An estimator is useful when its interval covers the black bar and narrow "
+        "enough to tell the policies apart.",
     )
 
 
 def _ope(ax: Axes, ope: dict) -> None:
     estimators = list(dict.fromkeys(name for entry in ope.values() for name in entry.get("estimates", {})))
+    # An estimator keeps its colour with modelled amounts ("<estimator>+amount"), drawn as a hollow square.
+    bases = list(dict.fromkeys(name.partition("+")[0] for name in estimators))
     width = 0.7 / max(len(estimators), 1)
     labelled: set[str] = set()  # one legend entry each, whichever policy has it first
 
@@ -256,8 +259,9 @@ def _ope(ax: Axes, ope: dict) -> None:
                 x,
                 value,
                 yerr=error,
-                fmt="o",
-                color=_ESTIMATOR_COLOURS[j % len(_ESTIMATOR_COLOURS)],
+                fmt="s" if "+" in name else "o",
+                fillstyle="none" if "+" in name else "full",
+                color=_ESTIMATOR_COLOURS[bases.index(name.partition("+")[0]) % len(_ESTIMATOR_COLOURS)],
                 capsize=4,
                 label=label(name),
             )
