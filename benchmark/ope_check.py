@@ -8,9 +8,9 @@ that seed's truth, and the mean effective sample size of the weights; the same a
 of the target's distribution on the logged requests themselves (what the estimators estimate: the closed
 loop adds the target's own draws and the loads it would cause, which no log of another policy shows).
 Three reward columns: the realised gift amounts (what a real system has); the realised gift counts with
-each gift's amount its giver's mean over the warm-up ("modelled": evaluation/amount_model.py, what a real
-system has too); and the truth's expected reward of each logged exposure (the estimators' own error,
-without the heavy-tailed gift noise).
+each gift's amount its giver's mean over their other logged sessions ("modelled":
+evaluation/amount_model.py, what a real system has too); and the truth's expected reward of each logged
+exposure (the estimators' own error, without the heavy-tailed gift noise).
 
     python benchmark/ope_check.py --world runs/w400 --seeds 20 --days 7
 """

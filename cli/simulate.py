@@ -54,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also estimate the frozen random, thompson and thompson-v2 policies off-policy from the feed's "
         "logs, beside their closed-loop truth (IPS, clipped IPS, SNIPS, DR on the realised gifts, and each "
-        "again with every gift's amount its giver's warm-up mean, '+amount'; into --json and --report)",
+        "again with every gift's amount its giver's mean elsewhere in the log, '+amount'; into --json and "
+        "--report)",
     )
     parser.add_argument("--processes", type=int, default=2, metavar="N", help="runs at a time (2)")
     parser.add_argument("--step", type=float, default=60, metavar="S", help="decision step, seconds (60)")

@@ -1,62 +1,47 @@
-"""Gift amounts modelled per giver: the reward of an off-policy estimate with the amounts' tail taken from
-history instead of from the reweighted week.
+"""Gift amounts modelled per giver: the reward of an off-policy estimate with each logged gift's amount its
+giver's mean over the other logged sessions.
 
 Who gives matters far more than where: in KuaiLive the top 1% of users give 60% of the revenue, and in the
-synthetic world a gift's amount depends on its giver's wealth alone. A week of logs reweighted towards
-rooms the logging policy seldom showed holds few of the rare large gifts, so estimates from the realised
-amounts have a median far below their mean, and their intervals, built from the same week, miss the truth
-in the seeds that lack those gifts. Replacing each logged gift's amount by its giver's mean gift from
-before the logged window (shrunk to the population's mean by ``strength`` pseudo-gifts) keeps the gift
-counts the logs show and takes the amounts from the whole earlier history: unbiased when a user's amounts
-do not depend on the room and their mean is known, and biased by the error of that mean otherwise.
+synthetic world a gift's amount depends on its giver's wealth alone. Reweighted towards rooms the logging
+policy seldom showed, a week of logs puts a few gifts under large weights, so their amounts' spread makes
+estimates whose median sits far below their mean and intervals that miss the truth in the weeks short of
+the large ones. With each session's gift count kept and its amount per gift replaced by the giver's mean
+over their other sessions in the log (shrunk to the log's mean gift by ``strength`` pseudo-gifts), a large
+gift is spread over its giver's sessions instead of riding on one weight.
+
+Leave-one-out, from the logged window only: the session's own amounts never price it, and a target that
+learned from the history before the window cannot pick the givers whose history was luckily large (with
+the amounts from that history, a target fitted on it was overestimated by about a third: docs/simulator.md).
+Unbiased when a giver's amounts do not depend on the room, up to the shrinkage of givers with few gifts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-STRENGTH = 5.0  # pseudo-gifts at the population's mean in each user's
+STRENGTH = 5.0  # pseudo-gifts at the log's mean gift in each giver's mean
 
 
-@dataclass(frozen=True)
-class UserAmounts:
-    """Each known giver's shrunk mean gift amount, and the population's for everyone else."""
-
-    users: np.ndarray  # distinct givers, ascending
-    means: np.ndarray  # their shrunk mean amounts
-    prior: float  # the population's mean gift amount
-
-    @classmethod
-    def fit(cls, users: np.ndarray, amounts: np.ndarray, strength: float = STRENGTH) -> UserAmounts:
-        """From the gifts of the history (one giver and amount each)."""
-        users = np.asarray(users, dtype=np.int64)
-        amounts = np.asarray(amounts, dtype=np.float64)
-        if users.shape != amounts.shape:
-            raise ValueError(f"{users.size} givers for {amounts.size} gift amounts")
-        if not strength > 0:
-            raise ValueError(f"strength must be positive, got {strength}")
-        if not amounts.size:
-            raise ValueError("no gifts in the history to learn the amounts from")
-        prior = float(amounts.mean())
-        givers, index = np.unique(users, return_inverse=True)
-        totals = np.bincount(index, amounts, givers.size)
-        counts = np.bincount(index, minlength=givers.size)
-        return cls(givers, (totals + strength * prior) / (counts + strength), prior)
-
-    def predict(self, users: np.ndarray) -> np.ndarray:
-        """The modelled amount of a gift by each of ``users``."""
-        users = np.asarray(users, dtype=np.int64)
-        out = np.full(users.shape, self.prior)
-        if self.users.size:
-            at = np.minimum(np.searchsorted(self.users, users), self.users.size - 1)
-            known = self.users[at] == users
-            out[known] = self.means[at[known]]
-        return out
-
-
-def modelled_rewards(gift_counts: np.ndarray, users: np.ndarray, amounts: UserAmounts) -> np.ndarray:
-    """Each logged request's reward with its gifts' amounts modelled: gift count x its user's mean gift."""
+def modelled_rewards(
+    gift_counts: np.ndarray, gift_sums: np.ndarray, users: np.ndarray, strength: float = STRENGTH
+) -> np.ndarray:
+    """Per logged session (one entry each): its gift count x its user's mean gift amount over the user's
+    other sessions, shrunk to the log's mean gift."""
     counts = np.asarray(gift_counts, dtype=np.float64)
-    return counts * amounts.predict(users)
+    sums = np.asarray(gift_sums, dtype=np.float64)
+    users = np.asarray(users)
+    if not (counts.shape == sums.shape == users.shape) or counts.ndim != 1:
+        raise ValueError(
+            f"one gift count, gift sum and user per session: got {counts.shape}, {sums.shape}, {users.shape}"
+        )
+    if (counts < 0).any() or (sums < 0).any():
+        raise ValueError("gift counts and sums must be non-negative")
+    if not strength > 0:
+        raise ValueError(f"strength must be positive, got {strength}")
+    if counts.sum() == 0:
+        return np.zeros_like(counts)
+    prior = sums.sum() / counts.sum()
+    _, user = np.unique(users, return_inverse=True)
+    user_sums, user_counts = np.bincount(user, sums), np.bincount(user, counts)
+    others = (user_sums[user] - sums + strength * prior) / (user_counts[user] - counts + strength)
+    return counts * others

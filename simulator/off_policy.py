@@ -10,10 +10,10 @@ user at the posterior mean (Allocator.direct_values; learned beside a target tha
 from the warm-up's labels.
 Estimates (evaluation/ope.py: IPS, clipped IPS, SNIPS, DR) are of the total revenue over the window, with
 95% studentized bootstrap intervals over allocation rounds (10 minutes of requests share draws): on the
-realised gift amounts, and on the realised gift counts with each gift's amount its giver's mean over the
-warm-up (``<estimator>+amount``: evaluation/amount_model.py). The truth is the frozen policy's
-truth-expected revenue in its own closed loop with the same seed, and beside it the truth value of its
-distribution on the logged requests themselves.
+realised gift amounts, and on the realised gift counts with each gift's amount its giver's mean over
+their other logged sessions (``<estimator>+amount``: evaluation/amount_model.py). The truth is the frozen
+policy's truth-expected revenue in its own closed loop with the same seed, and beside it the truth value
+of its distribution on the logged requests themselves.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import sys
 from typing import Any, TextIO
 
 import numpy as np
-import pyarrow.compute as pc
 
-from evaluation.amount_model import UserAmounts, modelled_rewards
+from evaluation.amount_model import modelled_rewards
 from evaluation.ope import estimate
 from giftlive.events import EventType
 from simulator.closed_loop import Run, Setup, simulate
@@ -54,13 +53,10 @@ def off_policy(
     policies = policies or targets()
     if logged is None:
         logged = simulate(setup, POLICIES["feed"], seed, progress, shadows=policies)
-    amounts = _warmup_amounts(setup)
-    return {policy.name: _compare(setup, logged, policy, seed, progress, amounts) for policy in policies}
+    return {policy.name: _compare(setup, logged, policy, seed, progress) for policy in policies}
 
 
-def _compare(
-    setup: Setup, logged: Run, policy: Policy, seed: int, progress: TextIO | None, amounts: UserAmounts
-) -> dict[str, Any]:
+def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: TextIO | None) -> dict[str, Any]:
     decisions = logged.decisions
     shadow = logged.shadow[policy.name]
     reward, gifts = _session_rewards(logged)
@@ -74,13 +70,14 @@ def _compare(
         "groups": np.array([d["ts"] // ROUND_MS for d in decisions]),
         "seed": seed,
     }
-    realised = np.array([reward.get(i, 0.0) for i in ids]) * n  # per request x requests = total revenue
-    result = estimate(reward=realised, **inputs).as_dict()
-    # The gift counts the logs show, each gift's amount its giver's mean from the warm-up
-    # (evaluation/amount_model.py): the amounts' rare large tail comes from the history, not from the week.
+    amounts = np.array([reward.get(i, 0.0) for i in ids])
+    result = estimate(reward=amounts * n, **inputs).as_dict()  # per request x requests = total revenue
+    # The gift counts the logs show, each gift's amount its giver's mean over their other logged sessions
+    # (evaluation/amount_model.py): a large gift is spread over its giver's sessions, not one weight.
     counts = np.array([gifts.get(i, 0) for i in ids])
     users = np.array([d["user_id"] for d in decisions])
-    modelled = estimate(reward=modelled_rewards(counts, users, amounts) * n, **inputs).as_dict()["estimates"]
+    modelled = modelled_rewards(counts, amounts, users) * n
+    modelled = estimate(reward=modelled, **inputs).as_dict()["estimates"]
     # The same estimators on the truth's expected reward of each logged exposure: what is left is the
     # estimators' own error (action sampling, weights), without the gift amounts' heavy-tailed noise.
     expected = estimate(reward=np.concatenate(logged.value) * n, **inputs).as_dict()["estimates"]
@@ -105,15 +102,6 @@ def _session_rewards(run: Run) -> tuple[dict[str, float], dict[str, int]]:
             amount[request] = amount.get(request, 0.0) + event["amount"]
             count[request] = count.get(request, 0) + 1
     return amount, count
-
-
-def _warmup_amounts(setup: Setup) -> UserAmounts:
-    """Each giver's mean gift amount over the warm-up's organic log (before any logged request)."""
-    log = setup.log
-    gifts = log.filter(
-        pc.and_(pc.less(log["ts"], setup.warmup_end), pc.equal(log["type"], int(EventType.GIFT)))
-    )
-    return UserAmounts.fit(gifts["user_id"].to_numpy(), gifts["amount"].to_numpy())
 
 
 def estimators(result: dict[str, Any]) -> dict[str, dict[str, float]]:

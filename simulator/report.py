@@ -227,9 +227,9 @@ def _ope_section(ope: dict | None) -> str:
         _figure(lambda ax: _ope(ax, ope)),
         "For each policy, the black bar is the truth-expected revenue it earned in closed loop and the "
         "points are what each off-policy estimator predicted from the logging policy's data alone, with "
-        "their intervals (hollow squares: the same estimator with each logged gift's amount its giver's mean "
-        "from before the window). An estimator is useful when its interval covers the black bar and narrow "
-        "enough to tell the policies apart.",
+        "their intervals (hollow squares: the same estimator with each logged gift's amount its giver's "
+        "mean over their other logged sessions). An estimator is useful when its interval covers the black "
+        "bar and narrow enough to tell the policies apart.",
     )
 
 

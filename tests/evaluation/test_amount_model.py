@@ -1,53 +1,63 @@
-"""Gift amounts modelled per giver from the history: shrunk means, the population's for strangers, and a
-reward whose median stays near its mean where the realised amounts' does not."""
+"""Gift amounts modelled per giver, leave-one-out: each session priced at its giver's mean over the other
+sessions, shrunk to the log's mean gift; a week's value whose median stays near its mean where the realised
+amounts' does not."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from evaluation.amount_model import UserAmounts, modelled_rewards
+from evaluation.amount_model import modelled_rewards
 
 
-def test_each_givers_mean_is_shrunk_to_the_populations_and_strangers_get_the_populations():
-    users = np.array([7, 7, 7, 3])
-    amounts = np.array([10.0, 20.0, 30.0, 2.0])
-    model = UserAmounts.fit(users, amounts, strength=2.0)
-    prior = amounts.mean()  # 15.5
-    expected = [(60 + 2 * prior) / 5, (2 + 2 * prior) / 3, prior, prior]
-    np.testing.assert_allclose(model.predict(np.array([7, 3, 5, 1_000])), expected)
-    np.testing.assert_allclose(
-        modelled_rewards(np.array([0, 2, 1]), np.array([7, 7, 99]), model), [0.0, 2 * expected[0], prior]
-    )
+def test_a_session_is_priced_at_its_givers_mean_over_the_other_sessions():
+    users = np.array([7, 7, 7, 3, 5])
+    counts = np.array([1, 2, 0, 1, 0])
+    sums = np.array([10.0, 50.0, 0.0, 2.0, 0.0])
+    prior = 62.0 / 4  # the log's mean gift
+    expected = [
+        1 * (50 + 2 * prior) / (2 + 2),  # user 7 without this session: 50 over 2 gifts
+        2 * (10 + 2 * prior) / (1 + 2),
+        0.0,
+        1 * (0 + 2 * prior) / (0 + 2),  # no other gift of user 3: the log's mean
+        0.0,
+    ]
+    np.testing.assert_allclose(modelled_rewards(counts, sums, users, strength=2.0), expected)
+    # The session's own amount never prices it.
+    bigger = sums.copy()
+    bigger[0] = 10_000.0
+    assert modelled_rewards(counts, bigger, users, 2.0)[1] > expected[1]
+    assert modelled_rewards(counts, bigger, users, 2.0)[0] != expected[0]  # only through the log's mean
+    assert np.all(modelled_rewards(np.zeros(3), np.zeros(3), np.arange(3)) == 0)
 
 
 @pytest.mark.parametrize(
-    ("users", "amounts", "strength", "message"),
+    ("counts", "sums", "users", "strength", "message"),
     [
-        (np.array([1, 2]), np.array([1.0]), 5.0, "2 givers for 1 gift amounts"),
-        (np.array([], dtype=int), np.array([]), 5.0, "no gifts"),
-        (np.array([1]), np.array([1.0]), 0.0, "strength must be positive"),
+        ([1, 2], [1.0], [1, 2], 5.0, "one gift count, gift sum and user per session"),
+        ([-1], [1.0], [1], 5.0, "non-negative"),
+        ([1], [1.0], [1], 0.0, "strength must be positive"),
     ],
 )
-def test_bad_histories_are_refused(users, amounts, strength, message):
+def test_bad_logs_are_refused(counts, sums, users, strength, message):
     with pytest.raises(ValueError, match=message):
-        UserAmounts.fit(users, amounts, strength)
+        modelled_rewards(np.array(counts), np.array(sums), np.array(users), strength)
 
 
 def test_a_week_short_of_the_rare_large_gifts_keeps_its_value_with_modelled_amounts():
-    """Each gift's amount log-normal around its giver's wealth (sd 2 in logs): the summed realised amounts
-    of a week of 40 gifts sit mostly below their expectation (the week lacks the rare large gifts); with
-    each gift's amount its giver's mean from an earlier, larger history, the median is near it."""
+    """A few gifts under large weights, each amount log-normal around its giver's wealth (sd 2 in logs):
+    the weighted realised amounts of a week sit mostly below their expectation (the week lacks the rare
+    large gifts); priced at each giver's mean over their many other sessions, the median is near it."""
     rng = np.random.default_rng(5)
     wealth = rng.normal(1.0, 1.0, 400)  # log-amount location per user
-    history_users = rng.integers(0, 400, 40_000)
-    model = UserAmounts.fit(history_users, np.exp(wealth[history_users] + rng.normal(0, 2, 40_000)))
-    truth = 40 * np.exp(wealth + 2.0).mean()  # 40 gifts by uniformly drawn users; E[amount] = e^(w + 2)
+    truth = 40 * np.exp(wealth + 2.0).mean()  # 40 weighted gifts by uniformly drawn users; E = e^(w + 2)
     realised, modelled = [], []
-    for _ in range(300):
-        users = rng.integers(0, 400, 40)
-        realised.append(np.exp(wealth[users] + rng.normal(0, 2, 40)).sum())
-        modelled.append(modelled_rewards(np.ones(40), users, model).sum())
+    for _ in range(200):
+        users = rng.integers(0, 400, 20_000)  # the week's sessions with one gift each ...
+        amounts = np.exp(wealth[users] + rng.normal(0, 2, users.size))
+        weighted = np.arange(40)  # ... of which 40 carry the weight
+        realised.append(amounts[weighted].sum())
+        modelled.append(modelled_rewards(np.ones(users.size), amounts, users)[weighted].sum())
     assert np.median(realised) / truth < 0.75  # the realised week's median misses the tail
     assert abs(np.median(modelled) / truth - 1) < 0.1
     assert abs(np.mean(modelled) / truth - 1) < 0.1
