@@ -123,9 +123,9 @@ class Allocator(CompactState):
         live_id, streamer_id = event["live_id"], event["streamer_id"]
         if self.value is not None and live_id in self.rooms:
             return  # already live: a repeated start changes nothing
-        fresh = live_id not in self.rooms
+        fresh = self.direct is not None and live_id not in self.rooms  # only the direct model asks
         self.rooms.start(live_id, streamer_id, event["ts"])
-        if self.direct is not None and fresh:
+        if fresh:
             self.direct.start_room(live_id, streamer_id, event["ts"], self.rooms)
         if self.value is not None:
             self.value.start_room(live_id, streamer_id, event["ts"], self.rooms)

@@ -76,8 +76,7 @@ def _compare(setup: Setup, logged: Run, policy: Policy, seed: int, progress: Tex
     # (evaluation/amount_model.py): a large gift is spread over its giver's sessions, not one weight.
     counts = np.array([gifts.get(i, 0) for i in ids])
     users = np.array([d["user_id"] for d in decisions])
-    modelled = modelled_rewards(counts, amounts, users) * n
-    modelled = estimate(reward=modelled, **inputs).as_dict()["estimates"]
+    modelled = estimate(reward=modelled_rewards(counts, amounts, users) * n, **inputs).as_dict()["estimates"]
     # The same estimators on the truth's expected reward of each logged exposure: what is left is the
     # estimators' own error (action sampling, weights), without the gift amounts' heavy-tailed noise.
     expected = estimate(reward=np.concatenate(logged.value) * n, **inputs).as_dict()["estimates"]
